@@ -1,0 +1,45 @@
+#!/bin/sh
+# Installs what detour needs to build and test on Debian 12, then configures and builds.
+#   scripts/setup.sh          build deps + build
+#   scripts/setup.sh --test   also the test deps (node, npm packages, curl)
+#   scripts/setup.sh --bench  also the benchmark deps (wrk)
+# apt-get runs as root, or through sudo when available. Safe to run again.
+set -eu
+cd "$(dirname "$0")/.."
+
+want_test=0; want_bench=0
+for a in "$@"; do
+  case "$a" in
+    --test) want_test=1 ;;
+    --bench) want_bench=1; want_test=1 ;;
+    *) echo "usage: scripts/setup.sh [--test] [--bench]" >&2; exit 2 ;;
+  esac
+done
+
+pkgs="build-essential cmake pkg-config libcli11-dev libcpp-httplib-dev nlohmann-json3-dev \
+libtomlplusplus-dev doctest-dev libssl-dev"
+[ $want_test = 1 ] && pkgs="$pkgs curl nodejs npm"
+[ $want_bench = 1 ] && pkgs="$pkgs wrk python3"
+
+missing=""
+for p in $pkgs; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+# node/npm may come from elsewhere (nvm, nodesource): a working binary is enough.
+case "$missing" in *nodejs*) command -v node >/dev/null && missing=$(echo "$missing" | sed 's/ nodejs//') ;; esac
+case "$missing" in *npm*) command -v npm >/dev/null && missing=$(echo "$missing" | sed 's/ npm//') ;; esac
+
+if [ -n "$missing" ]; then
+  echo "setup: installing$missing" >&2
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends $missing
+fi
+
+if [ $want_test = 1 ]; then
+  (cd tests/e2e && npm install --no-audit --no-fund --loglevel=error)
+fi
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$(nproc)"

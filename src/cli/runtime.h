@@ -1,0 +1,41 @@
+// What every subcommand shares: the global options, loading the config (exit 2 with
+// file:line on problems), and building the routing core from it.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "config/load.h"
+#include "core/router.h"
+#include "net/http_client.h"
+
+namespace detour {
+
+struct GlobalOptions {
+  std::string config_path;
+  std::string log_level = "info";
+  std::string log_format = "text";
+};
+
+// Applies --log-level / --log-format. Returns false (after printing) on a bad value.
+bool ApplyLogOptions(const GlobalOptions& g);
+
+// Loads the discovered config or prints why not. nullopt = the caller exits 2.
+std::optional<Config> LoadConfigOrReport(const GlobalOptions& g);
+
+// Registers every secret of `config` with the log redactor.
+void RegisterSecrets(const Config& config);
+
+// The routing core over the production HTTP client. Owns what the router needs.
+struct Runtime {
+  std::unique_ptr<net::HttpClient> http;
+  std::shared_ptr<RouterState> state;
+  std::unique_ptr<Router> router;
+};
+Runtime BuildRuntime(const Config& config);
+
+// Sets `flag` on SIGINT/SIGTERM (a second SIGINT exits 130 at once). Process-wide.
+void InstallInterruptFlag(CancelFlag* flag);
+
+}  // namespace detour

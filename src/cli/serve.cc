@@ -1,0 +1,136 @@
+// `detour serve` (SPEC 1.1, 4, 6): the local OpenAI-compatible proxy. Signals are handled
+// on the main thread with sigwait (blocked everywhere else): SIGHUP reloads the config,
+// SIGINT/SIGTERM close the listener at once and wait up to shutdown_grace for in-flight
+// requests and streams, then exit 0 (a second SIGINT exits 130 at once).
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "cli/diagnostics.h"
+#include "cli/listen_address.h"
+#include "cli/runtime.h"
+#include "net/http_server.h"
+#include "server/gateway.h"
+#include "util/log.h"
+
+namespace detour {
+namespace {
+
+struct ServeOptions {
+  std::string listen;
+};
+
+sigset_t ServeSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
+  return set;
+}
+
+void Reload(const GlobalOptions& g, Runtime& rt, Gateway& gw, const std::string& listen) {
+  auto loaded = LoadDiscoveredConfig(g.config_path);
+  if (!loaded.ok()) {
+    for (const auto& issue : loaded.error().issues) log::Error("reload: " + issue.ToString());
+    log::Error("reload: the new config is invalid; still serving the previous one");
+    return;
+  }
+  RegisterSecrets(*loaded);
+  if (loaded->server.listen != listen)
+    log::Warn("reload: server.listen changed; restart detour to listen elsewhere");
+  gw.SetApiKeys(loaded->server.api_keys);
+  rt.router->Reload(RouteTable::Build(std::move(loaded.value()), *rt.http, *rt.state));
+  log::Info("reload: config reloaded from " + rt.router->table()->config().source);
+}
+
+// Closes the listener, waits for in-flight work up to `grace`. Returns the exit code.
+int Drain(net::HttpServer& http, Millis grace, const sigset_t& signals) {
+  http.Stop();
+  log::Info("shutting down: waiting up to " + std::to_string(grace.count()) + " ms for " +
+            std::to_string(http.InFlight()) + " in-flight request(s)");
+  TimePoint until = SteadyClock::now() + grace;
+  while (http.InFlight() > 0 && SteadyClock::now() < until) {
+    timespec poll{0, 10'000'000};  // wake every 10 ms to look at the in-flight count
+    int sig = sigtimedwait(&signals, nullptr, &poll);
+    if (sig == SIGINT) return kExitInterrupted;  // a second Ctrl-C: stop waiting
+  }
+  if (http.InFlight() > 0)
+    log::Warn("shutdown_grace passed with " + std::to_string(http.InFlight()) + " request(s) still running");
+  return kExitOk;
+}
+
+int RunServe(const GlobalOptions& g, const ServeOptions& o) {
+  if (!ApplyLogOptions(g)) return kExitUsage;
+  auto config = LoadConfigOrReport(g);
+  if (!config) return kExitUsage;
+  if (config->deployments.empty()) {
+    PrintError("no config file found and no provider key set. Write a detour.toml (see README), or set "
+               "OPENAI_API_KEY, ANTHROPIC_API_KEY or GEMINI_API_KEY");
+    return kExitUsage;
+  }
+  std::string listen = o.listen.empty() ? config->server.listen : o.listen;
+  auto addr = ParseListenAddress(listen);
+  if (!addr.ok()) {
+    PrintError("--listen / server.listen: " + addr.error());
+    return kExitUsage;
+  }
+  if (!addr->loopback && config->server.api_keys.empty() && !config->server.allow_unauthenticated) {
+    PrintError("refusing to listen on " + listen + " without server.api_keys: anyone on the network could "
+               "spend your provider credit. Set server.api_keys, listen on 127.0.0.1, or set "
+               "server.allow_unauthenticated = true");
+    return kExitUsage;
+  }
+
+  // Block the signals before any thread starts so every thread inherits the mask.
+  sigset_t signals = ServeSignals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  Runtime rt = BuildRuntime(*config);
+  Gateway gw(*rt.router, config->server);
+  net::ServerOptions so;
+  so.host = addr->host;
+  so.port = addr->port;
+  so.max_body = config->server.max_body;
+  so.on_error = [&gw](const net::ServerRequest& req, net::ServerResponse& out) { gw.OnHttpError(req, out); };
+  auto http = net::MakeHttpServer(so);
+  gw.Install(*http);
+  auto port = http->Bind();
+  if (!port.ok()) {
+    PrintError(port.error());
+    return kExitFailed;
+  }
+  std::thread server([&] { http->Run(); });
+  server.detach();  // Drain decides when the process ends
+  std::fprintf(stderr, "detour: listening on http://%s:%d/v1 (config: %s)\n", addr->host.c_str(), *port,
+               config->source.c_str());
+  std::fflush(stderr);
+
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      Reload(g, rt, gw, listen);
+      continue;
+    }
+    int code = Drain(*http, config->server.shutdown_grace, signals);
+    std::fflush(stdout);
+    std::fflush(stderr);
+    _exit(code);  // detached connection threads may still be winding down
+  }
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, const GlobalOptions& g, int* exit_code) {
+  auto opts = std::make_shared<ServeOptions>();
+  auto* cmd = app.add_subcommand("serve", "run the local OpenAI-compatible proxy");
+  cmd->add_option("--listen", opts->listen, "HOST:PORT to listen on (default: server.listen, 127.0.0.1:4000)");
+  cmd->callback([&g, opts, exit_code] { *exit_code = RunServe(g, *opts); });
+}
+
+}  // namespace detour

@@ -1,0 +1,111 @@
+// The validated, immutable configuration (SPEC 2). Plain data: produced once by
+// config/load.h, then read-only. Durations are milliseconds. Every deployment and key
+// remembers the line it came from so later diagnostics can point at it.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/error.h"
+#include "model/types.h"
+
+namespace detour {
+
+struct Price {
+  double input = 0;   // USD per million prompt tokens
+  double output = 0;  // USD per million completion tokens
+};
+
+struct DeploymentConfig {
+  std::string id;          // unique; default "<provider>/<model>", suffixed "#2".. when repeated
+  std::string model_name;  // the group
+  std::string provider;    // openai | azure | anthropic | gemini | openai-compatible
+  std::string model;       // provider's model id (azure: deployment name)
+  std::string api_key;     // expanded; empty when none
+  std::string missing_env; // set when api_key referenced an unset variable: deployment unusable
+  std::string api_base;    // expanded, provider default filled in, no trailing slash
+  std::string api_version; // azure only; default "2024-10-21"
+  std::optional<int> rpm;
+  std::optional<int> tpm;
+  std::optional<double> weight;
+  int order = 1;
+  std::optional<Millis> timeout;
+  std::optional<Millis> first_token_timeout;
+  std::optional<Millis> stream_idle_timeout;
+  std::optional<Price> price;
+  std::vector<std::pair<std::string, std::string>> headers;  // extra upstream headers
+  bool tls_verify = true;
+  bool health_probe = true;
+  std::string probe = "chat";  // chat | models
+  int line = 0;                // line of its [[deployments]] table
+};
+
+struct Backoff {
+  Millis base{250};
+  Millis max{8000};
+};
+
+struct RouterConfig {
+  std::string default_model;  // empty = first group
+  std::string strategy = "simple-shuffle";
+  Millis timeout{30000};
+  Millis first_token_timeout{10000};
+  Millis stream_idle_timeout{20000};
+  Millis request_timeout{120000};
+  int num_retries = 2;
+  Backoff backoff;
+  Millis max_retry_after{10000};
+  int allowed_fails = 3;
+  Millis cooldown_window{60000};
+  Millis cooldown{30000};
+  Millis probe_interval{10000};
+  std::string stream_resume = "replay";  // replay | off
+  // Explicit per-kind retry budgets from [router.retry_policy]; unset kinds fall back to
+  // num_retries for retryable kinds and 0 for the others (core/retry_policy.h).
+  std::array<std::optional<int>, kErrorKindCount> retry_policy{};
+  std::map<std::string, std::vector<std::string>> fallbacks;
+  std::map<std::string, std::vector<std::string>> context_window_fallbacks;
+  std::map<std::string, std::vector<std::string>> content_policy_fallbacks;
+};
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:4000";
+  std::vector<std::string> api_keys;  // empty = no auth
+  size_t max_body = 8u << 20;
+  Millis shutdown_grace{10000};
+  bool allow_unauthenticated = false;
+};
+
+struct CacheConfig {
+  bool enabled = false;
+  Millis ttl{600000};
+  size_t max_entries = 10000;
+};
+
+struct UsageConfig {
+  std::string log;  // path of the JSONL usage log; empty = off
+};
+
+struct RecordConfig {
+  std::string path;  // [record] path: JSONL of upstream attempts for bench (SPEC 7); empty = off
+};
+
+struct Config {
+  std::string source;  // file path it came from, or "<embedded default>"
+  bool embedded = false;
+  ServerConfig server;
+  RouterConfig router;
+  std::vector<DeploymentConfig> deployments;
+  CacheConfig cache;
+  UsageConfig usage;
+  RecordConfig record;
+
+  // Group names in first-appearance order.
+  std::vector<std::string> GroupNames() const;
+};
+
+}  // namespace detour

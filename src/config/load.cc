@@ -1,0 +1,96 @@
+// LoadConfigText / LoadConfigFile: parse with toml++, read every table, cross-check, and
+// return the Config only when no issue was found.
+#include "config/load.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "config/sections.h"
+#include "config/validate.h"
+
+namespace detour {
+namespace {
+
+const std::vector<Field<Config>>& TopLevelFields() {
+  static const std::vector<Field<Config>> fields = {
+      {"server", ReadServer}, {"router", ReadRouter}, {"deployments", ReadDeployments},
+      {"cache", ReadCache},   {"usage", ReadUsage},   {"record", ReadRecord},
+  };
+  return fields;
+}
+
+ConfigErrors Unreadable(const std::string& file, int line, std::string message) {
+  ConfigErrors e;
+  e.unreadable = true;
+  e.issues.push_back({file, line, "", std::move(message)});
+  return e;
+}
+
+// toml++ walks tables in key order, not file order: report in file order.
+void SortByLine(std::vector<ConfigIssue>& issues) {
+  std::stable_sort(issues.begin(), issues.end(), [](const ConfigIssue& a, const ConfigIssue& b) {
+    int la = a.line == 0 ? INT32_MAX : a.line, lb = b.line == 0 ? INT32_MAX : b.line;
+    return la < lb;
+  });
+}
+
+}  // namespace
+
+std::string ConfigIssue::ToString() const {
+  std::string s = file;
+  if (line > 0) s += ":" + std::to_string(line);
+  s += ": ";
+  if (!key_path.empty()) s += key_path + ": ";
+  return s + message;
+}
+
+EnvLookup ProcessEnv() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    if (!v) return std::nullopt;
+    return std::string(v);
+  };
+}
+
+Expected<Config, ConfigErrors> LoadConfigText(const std::string& text, const std::string& file,
+                                              const EnvLookup& env) {
+  toml::table root;
+  try {
+    root = toml::parse(text, file);
+  } catch (const toml::parse_error& e) {
+    return Fail(Unreadable(file, static_cast<int>(e.source().begin.line),
+                           "invalid TOML: " + std::string(e.description())));
+  }
+  LoadState st;
+  st.config.source = file;
+  TomlReader reader(file, env, &st);
+  ReadFields(reader, root, "", TopLevelFields(), st.config);
+  AssignDeploymentIds(reader);
+  ValidateRouting(reader);
+  if (!st.errors.issues.empty()) {
+    SortByLine(st.errors.issues);
+    return Fail(std::move(st.errors));
+  }
+  return std::move(st.config);
+}
+
+Expected<Config, ConfigErrors> LoadConfigFile(const std::string& path, const EnvLookup& env) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    return Fail(Unreadable(path, 0, "cannot read the config file: it is a directory"));
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return Fail(Unreadable(path, 0, "cannot read the config file: " +
+                                        std::string(std::strerror(errno))));
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return Fail(Unreadable(path, 0, "cannot read the config file: read error"));
+  return LoadConfigText(text.str(), path, env);
+}
+
+}  // namespace detour

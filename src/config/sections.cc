@@ -1,0 +1,144 @@
+#include "config/sections.h"
+
+#include <algorithm>
+
+#include "util/suggest.h"
+
+namespace detour {
+namespace {
+
+const std::vector<std::string> kStrategies = {"simple-shuffle", "least-busy", "lowest-latency",
+                                              "usage",          "cost",       "priority"};
+const std::vector<std::string> kStreamResume = {"replay", "off"};
+
+// A string that must be one of `allowed`.
+std::optional<std::string> OneOf(TomlReader& r, const toml::node& n, const std::string& p,
+                                 const char* what, const std::vector<std::string>& allowed) {
+  auto v = r.String(n, p);
+  if (!v) return std::nullopt;
+  if (std::find(allowed.begin(), allowed.end(), *v) != allowed.end()) return v;
+  r.Issue(TomlReader::Line(n), p, UnknownName(what, *v, allowed));
+  return std::nullopt;
+}
+
+void ReadBackoff(TomlReader& r, const toml::node& n, const std::string& p, RouterConfig& c) {
+  static const std::vector<Field<Backoff>> fields = {
+      DurationField("base", &Backoff::base),
+      DurationField("max", &Backoff::max),
+  };
+  if (const auto* t = r.Table(n, p)) ReadFields(r, *t, p, fields, c.backoff);
+}
+
+void ReadRetryPolicy(TomlReader& r, const toml::node& n, const std::string& p, RouterConfig& c) {
+  const auto* t = r.Table(n, p);
+  if (!t) return;
+  std::vector<std::string> kinds;
+  for (int i = 0; i < kErrorKindCount; ++i)
+    kinds.emplace_back(KindName(static_cast<ErrorKind>(i)));
+  for (auto&& [key, value] : *t) {
+    std::string k(key.str());
+    std::string kp = TomlReader::Join(p, k);
+    auto kind = KindFromName(k);
+    if (!kind) {
+      r.Issue(TomlReader::Line(value), kp,
+              "unknown error kind \"" + k + "\"" + DidYouMean(k, kinds));
+      continue;
+    }
+    if (auto v = r.Int(value, kp, 0, 100)) c.retry_policy[static_cast<int>(*kind)] = *v;
+  }
+}
+
+// group -> [groups]; names are checked against the deployments later (validate.h).
+void ReadFallbackMap(TomlReader& r, const toml::node& n, const std::string& p,
+                     std::map<std::string, std::vector<std::string>>& out) {
+  const auto* t = r.Table(n, p);
+  if (!t) return;
+  for (auto&& [key, value] : *t) {
+    std::string k(key.str());
+    if (auto groups = r.StringArray(value, TomlReader::Join(p, k))) out[k] = *groups;
+  }
+}
+
+}  // namespace
+
+void ReadServer(TomlReader& r, const toml::node& n, const std::string& path, Config& c) {
+  static const std::vector<Field<ServerConfig>> fields = {
+      StringField("listen", &ServerConfig::listen),
+      {"api_keys",
+       [](TomlReader& r, const toml::node& n, const std::string& p, ServerConfig& s) {
+         if (auto v = r.StringArray(n, p)) s.api_keys = *v;
+       }},
+      {"max_body",
+       [](TomlReader& r, const toml::node& n, const std::string& p, ServerConfig& s) {
+         if (auto v = r.Size(n, p)) s.max_body = *v;
+       }},
+      DurationField("shutdown_grace", &ServerConfig::shutdown_grace),
+      BoolField("allow_unauthenticated", &ServerConfig::allow_unauthenticated),
+  };
+  if (const auto* t = r.Table(n, path)) ReadFields(r, *t, path, fields, c.server);
+}
+
+void ReadRouter(TomlReader& r, const toml::node& n, const std::string& path, Config& c) {
+  using R = RouterConfig;
+  static const std::vector<Field<R>> fields = {
+      StringField("default_model", &R::default_model),
+      {"strategy",
+       [](TomlReader& r, const toml::node& n, const std::string& p, R& c) {
+         if (auto v = OneOf(r, n, p, "strategy", kStrategies)) c.strategy = *v;
+       }},
+      DurationField("timeout", &R::timeout),
+      DurationField("first_token_timeout", &R::first_token_timeout),
+      DurationField("stream_idle_timeout", &R::stream_idle_timeout),
+      DurationField("request_timeout", &R::request_timeout),
+      IntField("num_retries", &R::num_retries, 0, 100),
+      {"backoff", ReadBackoff},
+      DurationField("max_retry_after", &R::max_retry_after),
+      IntField("allowed_fails", &R::allowed_fails, 0),
+      DurationField("cooldown_window", &R::cooldown_window),
+      DurationField("cooldown", &R::cooldown),
+      DurationField("probe_interval", &R::probe_interval),
+      {"stream_resume",
+       [](TomlReader& r, const toml::node& n, const std::string& p, R& c) {
+         if (auto v = OneOf(r, n, p, "stream_resume mode", kStreamResume)) c.stream_resume = *v;
+       }},
+      {"retry_policy", ReadRetryPolicy},
+      {"fallbacks",
+       [](TomlReader& r, const toml::node& n, const std::string& p, R& c) {
+         ReadFallbackMap(r, n, p, c.fallbacks);
+       }},
+      {"context_window_fallbacks",
+       [](TomlReader& r, const toml::node& n, const std::string& p, R& c) {
+         ReadFallbackMap(r, n, p, c.context_window_fallbacks);
+       }},
+      {"content_policy_fallbacks",
+       [](TomlReader& r, const toml::node& n, const std::string& p, R& c) {
+         ReadFallbackMap(r, n, p, c.content_policy_fallbacks);
+       }},
+  };
+  if (const auto* t = r.Table(n, path)) ReadFields(r, *t, path, fields, c.router);
+}
+
+void ReadCache(TomlReader& r, const toml::node& n, const std::string& path, Config& c) {
+  static const std::vector<Field<CacheConfig>> fields = {
+      BoolField("enabled", &CacheConfig::enabled),
+      DurationField("ttl", &CacheConfig::ttl),
+      {"max_entries",
+       [](TomlReader& r, const toml::node& n, const std::string& p, CacheConfig& c) {
+         if (auto v = r.Int(n, p, 0, INT64_MAX)) c.max_entries = static_cast<size_t>(*v);
+       }},
+  };
+  if (const auto* t = r.Table(n, path)) ReadFields(r, *t, path, fields, c.cache);
+}
+
+void ReadUsage(TomlReader& r, const toml::node& n, const std::string& path, Config& c) {
+  static const std::vector<Field<UsageConfig>> fields = {StringField("log", &UsageConfig::log)};
+  if (const auto* t = r.Table(n, path)) ReadFields(r, *t, path, fields, c.usage);
+}
+
+void ReadRecord(TomlReader& r, const toml::node& n, const std::string& path, Config& c) {
+  static const std::vector<Field<RecordConfig>> fields = {
+      StringField("path", &RecordConfig::path)};
+  if (const auto* t = r.Table(n, path)) ReadFields(r, *t, path, fields, c.record);
+}
+
+}  // namespace detour

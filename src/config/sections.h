@@ -1,0 +1,17 @@
+// Internal to config/: readers for the top-level tables of detour.toml (SPEC 2). Each
+// fills its part of the Config and records issues through the reader.
+#pragma once
+
+#include "config/toml_reader.h"
+
+namespace detour {
+
+void ReadServer(TomlReader& r, const toml::node& n, const std::string& path, Config& c);
+void ReadRouter(TomlReader& r, const toml::node& n, const std::string& path, Config& c);
+void ReadCache(TomlReader& r, const toml::node& n, const std::string& path, Config& c);
+void ReadUsage(TomlReader& r, const toml::node& n, const std::string& path, Config& c);
+void ReadRecord(TomlReader& r, const toml::node& n, const std::string& path, Config& c);
+// The [[deployments]] array; also sets LoadState::explicit_id.
+void ReadDeployments(TomlReader& r, const toml::node& n, const std::string& path, Config& c);
+
+}  // namespace detour

@@ -1,0 +1,34 @@
+// What one upstream attempt did: the unit of `chat -v`, of error bodies and of metrics.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "model/error.h"
+#include "model/types.h"
+
+namespace detour {
+
+struct AttemptRecord {
+  int number = 0;               // 1-based within the request
+  std::string deployment;       // deployment id
+  std::string group;            // group it was tried for
+  std::string provider_model;   // "openai/gpt-4o", for people
+  bool ok = false;
+  ErrorKind kind = ErrorKind::kServerError;  // meaningful when !ok
+  int status = 0;               // upstream status, 0 if none
+  std::string message;          // upstream or transport message; never a secret
+  Millis elapsed{0};
+  std::optional<Millis> first_token;  // streams that produced a token
+  std::optional<Millis> retry_in;     // set when the router will wait and retry
+  bool falls_back = false;            // the router moves to another group next
+  Usage usage;                        // for successful attempts
+  double cost_usd = 0;
+};
+
+// Called by the router as each attempt ends (before any sleep). Must be thread-safe
+// against nothing: it runs on the request's own thread.
+using AttemptListener = std::function<void(const AttemptRecord&)>;
+
+}  // namespace detour

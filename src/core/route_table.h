@@ -1,0 +1,79 @@
+// The config resolved for routing (HACKING.md rule 1): built once per (re)load, immutable
+// after, shared by every request through a shared_ptr. Groups know their deployments and
+// their three fallback lists; deployments carry their provider object, effective
+// timeouts, limits, cooldown policy and a pointer to their runtime slot in RouterState.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "config/config.h"
+#include "core/cooldown.h"
+#include "core/limits.h"
+#include "core/retry_policy.h"
+#include "core/router_state.h"
+#include "providers/provider.h"
+
+namespace detour {
+namespace net {
+class HttpClient;
+}
+
+struct Deployment {
+  DeploymentConfig cfg;
+  std::unique_ptr<Provider> provider;  // null when the provider is not supported yet
+  std::string label;                   // "openai/gpt-4o", for people
+  Millis timeout{0}, first_token_timeout{0}, idle_timeout{0};
+  double weight = 1;
+  Limits limits;
+  DeploymentState* state = nullptr;  // never null once built
+  // Why it cannot take traffic ("" when usable): missing key, unsupported provider.
+  std::string unusable_reason;
+  bool usable() const { return unusable_reason.empty(); }
+};
+
+struct Group {
+  std::string name;
+  std::vector<const Deployment*> members;
+  std::vector<std::string> fallbacks;
+  std::vector<std::string> context_window_fallbacks;
+  std::vector<std::string> content_policy_fallbacks;
+};
+
+class RouteTable {
+ public:
+  // `config` must already be validated (config/load.h). `http` and `state` must outlive
+  // the table.
+  static std::shared_ptr<const RouteTable> Build(Config config, net::HttpClient& http,
+                                                 RouterState& state);
+
+  const Config& config() const { return config_; }
+  const RetryPolicy& retry() const { return retry_; }
+  const CooldownPolicy& cooldown() const { return cooldown_; }
+  const std::vector<std::unique_ptr<Deployment>>& deployments() const { return deployments_; }
+  const std::vector<Group>& groups() const { return groups_; }
+
+  // A group by name, else a deployment id pinned as a one-member group (with its group's
+  // fallbacks); nullptr when neither.
+  const Group* Resolve(std::string_view model) const;
+  const Group* FindGroup(std::string_view name) const;
+  // The group a request without a model goes to.
+  std::string DefaultGroup() const;
+  // Did-you-mean over group names and deployment ids ("" when nothing is close).
+  std::string Suggest(std::string_view model) const;
+
+ private:
+  RouteTable() = default;
+  Config config_;
+  RetryPolicy retry_;
+  CooldownPolicy cooldown_;
+  std::vector<std::unique_ptr<Deployment>> deployments_;
+  std::vector<Group> groups_;
+  std::vector<Group> pinned_;  // one per deployment id
+  std::unordered_map<std::string, const Group*> by_name_;
+};
+
+}  // namespace detour

@@ -1,0 +1,95 @@
+// The one routing core (SPEC 3). Router::Complete / Router::Stream walk the chain of a
+// request: group, then its fallbacks; pick a deployment by the strategy, attempt, record,
+// then decide (return, retry, fall back). serve, chat, check and bench all route here.
+//
+// Thread-safety: a Router is shared by all requests and safe for concurrent calls. It
+// holds an immutable RouteTable (swapped whole on reload) and the shared mutable
+// RouterState (cooldowns, limits, latency), which outlives reloads.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/attempt_log.h"
+#include "core/route_table.h"
+#include "core/router_state.h"
+#include "model/clock.h"
+#include "model/error.h"
+#include "model/types.h"
+
+namespace detour {
+
+struct RouteOptions {
+  AttemptListener on_attempt;         // optional, e.g. `chat -v`
+  const CancelFlag* cancel = nullptr; // the caller went away
+};
+
+// Which deployment answered, and how it got there.
+struct RouteInfo {
+  std::string deployment;  // id that answered
+  std::string group;       // group that answered
+  std::string requested;   // group the caller asked for
+  std::vector<AttemptRecord> attempts;
+  double cost_usd = 0;
+};
+
+struct CompletionResult {
+  ChatResponse response;
+  RouteInfo route;
+};
+
+// The walk failed. `status` is SPEC 3.2 step 6; `error` is the last (or defining) error;
+// `retry_after_s` is set for an all-rate-limited walk.
+struct RouteFailure {
+  int status = 502;
+  Error error;
+  std::optional<int> retry_after_s;
+  std::vector<AttemptRecord> attempts;
+  bool committed = false;  // a stream had already forwarded tokens when it failed
+  bool unknown_model = false;
+  std::string suggestion;  // did-you-mean for an unknown model
+};
+
+class StreamObserver {
+ public:
+  virtual ~StreamObserver() = default;
+  // The first content token arrived from `route.deployment`: the stream is committed.
+  // `route.attempts` lists the failed attempts before this one (so this is attempt
+  // attempts.size() + 1). Chunks buffered before it (the role chunk) follow through
+  // OnChunk. Return false to cancel.
+  virtual bool OnCommit(const RouteInfo& route) = 0;
+  virtual bool OnChunk(StreamChunk& chunk) = 0;
+};
+
+struct StreamResult {
+  StreamEnd end;
+  RouteInfo route;
+};
+
+class Router {
+ public:
+  Router(std::shared_ptr<const RouteTable> table, std::shared_ptr<RouterState> state,
+         Clock& clock = SystemClock());
+
+  Expected<CompletionResult, RouteFailure> Complete(const ChatRequest& req,
+                                                    const RouteOptions& opts = {});
+  Expected<StreamResult, RouteFailure> Stream(const ChatRequest& req, StreamObserver& observer,
+                                              const RouteOptions& opts = {});
+
+  // Atomically replaces the table for new requests (SIGHUP). In-flight requests keep the
+  // table they started with.
+  void Reload(std::shared_ptr<const RouteTable> table);
+  std::shared_ptr<const RouteTable> table() const;
+  RouterState& state() { return *state_; }
+
+ private:
+  std::shared_ptr<const RouteTable> Snapshot() const;
+  mutable std::mutex table_mu_;
+  std::shared_ptr<const RouteTable> table_;
+  std::shared_ptr<RouterState> state_;
+  Clock& clock_;
+};
+
+}  // namespace detour

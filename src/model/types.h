@@ -1,0 +1,73 @@
+// The neutral request/response vocabulary. detour's neutral format IS the OpenAI Chat
+// Completions shape (as LiteLLM does): OpenAI-family providers pass it through, others
+// translate from and to it in their wire.* files.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace detour {
+
+using Json = nlohmann::json;
+using SteadyClock = std::chrono::steady_clock;
+using TimePoint = SteadyClock::time_point;
+using Millis = std::chrono::milliseconds;
+
+struct Usage {
+  int64_t prompt_tokens = 0;
+  int64_t completion_tokens = 0;
+  int64_t total() const { return prompt_tokens + completion_tokens; }
+};
+
+// Request-level narrowing of the routing policy (SPEC 2.5). Never widens credentials.
+struct RequestOverrides {
+  std::optional<std::vector<std::string>> fallbacks;
+  std::optional<int> num_retries;
+  std::optional<Millis> timeout;  // narrows request_timeout for this request
+};
+
+struct ChatRequest {
+  std::string model;  // the group (or deployment id) the caller asked for
+  // OpenAI-shaped body as received, with detour-only fields (fallbacks, num_retries,
+  // timeout) removed and `model`/`stream` left for providers to overwrite.
+  Json body;
+  bool stream = false;
+  bool client_wants_usage = false;  // stream_options.include_usage from the caller
+  RequestOverrides overrides;
+};
+
+struct ChatResponse {
+  Json body;          // OpenAI chat.completion object (model = upstream model)
+  Usage usage;
+  std::string model;  // upstream model that answered
+};
+
+// One normalised OpenAI chat.completion.chunk.
+struct StreamChunk {
+  Json data;
+  bool has_content = false;                  // carries a content token (text, refusal, tool call)
+  std::optional<std::string> finish_reason;  // set on the chunk that ends choice 0
+  std::optional<Usage> usage;                // set on a usage chunk (choices empty)
+};
+
+// Receives chunks as they arrive; returning false cancels the stream (the client left).
+using ChunkSink = std::function<bool(StreamChunk&)>;
+
+struct StreamEnd {
+  Usage usage;
+  bool usage_reported = false;
+  std::string finish_reason;
+  std::string model;
+};
+
+// Set by a front end when its caller goes away; attempts and sleeps watch it.
+using CancelFlag = std::atomic<bool>;
+
+}  // namespace detour

@@ -1,0 +1,81 @@
+// Inbound HTTP for `serve`: an HTTP/1.1 server with keep-alive, TCP_NODELAY, exact-path
+// routes and responses that are either whole bodies or chunked streams whose status and
+// headers are decided by the handler before the first byte (SPEC 8: a stream's status
+// line is sent at commit).
+//
+// Threads: each connection runs on its own thread from an elastic pool (grows to
+// `max_threads`, idle threads retire), because an open stream holds its thread for its
+// whole life. Handlers run concurrently; the server keeps no lock across handler calls.
+// Only this file's .cc knows the server is cpp-httplib.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "model/types.h"
+#include "net/http_client.h"
+#include "util/expected.h"
+
+namespace detour::net {
+
+struct ServerRequest {
+  std::string method;
+  std::string path;  // without the query string
+  Headers headers;
+  std::string body;
+  std::string remote_addr;
+  std::string Header(std::string_view name) const;  // case-insensitive; "" when absent
+};
+
+// Writes body pieces of a streamed response; false once the client has gone.
+class BodyWriter {
+ public:
+  virtual ~BodyWriter() = default;
+  virtual bool Write(std::string_view data) = 0;
+};
+
+// Produces a streamed body on the connection's thread. Return once the body is complete
+// (or the writer failed); the server then ends the chunked response.
+using BodySource = std::function<void(BodyWriter&)>;
+
+struct ServerResponse {
+  int status = 200;
+  Headers headers;
+  std::string content_type = "application/json";
+  std::string body;
+  BodySource stream;  // when set, `body` is ignored and the body is sent chunked
+};
+
+using Handler = std::function<void(const ServerRequest&, ServerResponse&)>;
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 4000;  // 0 = any free port
+  size_t max_body = 8u << 20;
+  size_t max_threads = 4096;
+  int keep_alive_timeout_s = 30;
+  // Answers requests no route matched and errors found before a handler ran (413 over
+  // max_body, 400 malformed). Called with the status already set.
+  Handler on_error;
+};
+
+class HttpServer {
+ public:
+  virtual ~HttpServer() = default;
+  // Registers an exact-path route. Call before Start.
+  virtual void Route(const std::string& method, const std::string& path, Handler h) = 0;
+  // Binds the listening socket; returns the bound port or why it failed.
+  virtual Expected<int, std::string> Bind() = 0;
+  // Serves until Stop(); then waits for in-flight requests (incl. streams) to end.
+  virtual void Run() = 0;
+  // Closes the listener at once; in-flight requests go on. Safe from any thread.
+  virtual void Stop() = 0;
+  // Requests (and streams) currently being served.
+  virtual size_t InFlight() const = 0;
+};
+
+std::unique_ptr<HttpServer> MakeHttpServer(ServerOptions options);
+
+}  // namespace detour::net

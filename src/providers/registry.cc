@@ -1,0 +1,35 @@
+// The one table from provider names (config `provider = "..."`) to factories. Adding a
+// provider is one folder plus one line here.
+#include <array>
+#include <string_view>
+
+#include "providers/azure/provider.h"
+#include "providers/openai/provider.h"
+#include "providers/provider.h"
+
+namespace detour {
+namespace {
+
+using Factory = std::unique_ptr<Provider> (*)(const DeploymentConfig&, net::HttpClient&);
+
+struct Entry {
+  std::string_view name;
+  Factory make;
+};
+
+// anthropic and gemini are not implemented yet: MakeProvider returns nullptr for them.
+constexpr std::array<Entry, 3> kProviders = {{
+    {"openai", &openai::MakeOpenAIProvider},
+    {"openai-compatible", &openai::MakeOpenAIProvider},
+    {"azure", &azure::MakeAzureProvider},
+}};
+
+}  // namespace
+
+std::unique_ptr<Provider> MakeProvider(const DeploymentConfig& dep, net::HttpClient& http) {
+  for (const Entry& entry : kProviders)
+    if (entry.name == dep.provider) return entry.make(dep, http);
+  return nullptr;
+}
+
+}  // namespace detour

@@ -1,0 +1,17 @@
+// Client authentication for `serve` (SPEC 6, 8): `Authorization: Bearer KEY` against
+// server.api_keys, compared in constant time so response timing reveals nothing about a
+// key. No keys configured = open.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace detour {
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
+// `authorization` is the raw header value ("" when absent).
+bool BearerAuthorized(std::string_view authorization, const std::vector<std::string>& keys);
+
+}  // namespace detour

@@ -1,0 +1,157 @@
+#include "server/gateway.h"
+
+#include <cstdio>
+
+#include "server/auth.h"
+#include "server/error_response.h"
+#include "server/health.h"
+#include "server/openai_api.h"
+#include "server/stream_bridge.h"
+#include "util/log.h"
+
+namespace detour {
+namespace {
+
+void AddRouteHeaders(const RouteInfo& route, net::ServerResponse& out) {
+  out.headers.emplace_back("x-detour-deployment", route.deployment);
+  out.headers.emplace_back("x-detour-model-group", route.group);
+  out.headers.emplace_back("x-detour-attempts", std::to_string(route.attempts.size()));
+}
+
+std::string FormatCost(double usd) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6f", usd);
+  return buf;
+}
+
+double MillisSince(TimePoint t) {
+  return std::chrono::duration<double, std::milli>(SteadyClock::now() - t).count();
+}
+
+}  // namespace
+
+Gateway::Gateway(Router& router, const ServerConfig& cfg)
+    : router_(router), max_body_(cfg.max_body),
+      keys_(std::make_shared<const std::vector<std::string>>(cfg.api_keys)) {}
+
+void Gateway::SetApiKeys(std::vector<std::string> keys) {
+  auto next = std::make_shared<const std::vector<std::string>>(std::move(keys));
+  std::lock_guard<std::mutex> lock(keys_mu_);
+  keys_ = std::move(next);
+}
+
+void Gateway::Install(net::HttpServer& http) {
+  // The hot route first: the server matches routes in registration order.
+  http.Route("POST", "/v1/chat/completions",
+             [this](const auto& req, auto& out) { ChatCompletions(req, out); });
+  http.Route("GET", "/v1/models", [this](const auto& req, auto& out) { Models(req, out); });
+  http.Route("GET", "/health", [this](const auto& req, auto& out) { Health(req, out); });
+  http.Route("GET", "/healthz", [](const auto&, auto& out) {
+    out.content_type = "text/plain";
+    out.body = "ok";
+  });
+}
+
+void Gateway::OnHttpError(const net::ServerRequest& req, net::ServerResponse& out) {
+  ApiError e;
+  e.status = out.status;
+  if (out.status == 413) {
+    e.message = "the request body is larger than server.max_body (" + std::to_string(max_body_) + " bytes)";
+    e.code = "request_too_large";
+  } else if (out.status == 404) {
+    e.message = "no such endpoint: " + req.method + " " + req.path +
+                " (detour serves POST /v1/chat/completions, GET /v1/models, /health, /healthz)";
+    e.code = "not_found";
+  } else {
+    e.message = "the request could not be read (HTTP status " + std::to_string(out.status) + ")";
+  }
+  WriteApiError(e, out);
+}
+
+bool Gateway::Authorized(const net::ServerRequest& req, net::ServerResponse& out) const {
+  std::shared_ptr<const std::vector<std::string>> keys;
+  {
+    std::lock_guard<std::mutex> lock(keys_mu_);
+    keys = keys_;
+  }
+  if (BearerAuthorized(req.Header("Authorization"), *keys)) return true;
+  ApiError e;
+  e.status = 401;
+  e.type = "authentication_error";
+  e.code = "invalid_api_key";
+  e.message = "missing or invalid API key: send `Authorization: Bearer <key>` with a key from server.api_keys";
+  WriteApiError(e, out);
+  return false;
+}
+
+void Gateway::ChatCompletions(const net::ServerRequest& http_req, net::ServerResponse& out) {
+  if (!Authorized(http_req, out)) return;
+  auto parsed = ParseChatRequest(http_req.body);
+  if (!parsed.ok()) {
+    WriteApiError(parsed.error(), out);
+    return;
+  }
+  if (parsed->stream) Stream(std::move(parsed.value()), out);
+  else Complete(std::move(parsed.value()), out);
+}
+
+void Gateway::Complete(ChatRequest req, net::ServerResponse& out) {
+  TimePoint started = SteadyClock::now();
+  auto r = router_.Complete(req);
+  if (!r.ok()) {
+    WriteRouteFailure(r.error(), out);
+    RouteInfo none;
+    none.attempts = r.error().attempts;
+    LogRequest(req.model, out.status, none, started);
+    return;
+  }
+  out.status = 200;
+  AddRouteHeaders(r->route, out);
+  if (r->route.cost_usd > 0) out.headers.emplace_back("x-detour-cost-usd", FormatCost(r->route.cost_usd));
+  out.body = r->response.body.dump();
+  LogRequest(req.model, 200, r->route, started);
+}
+
+void Gateway::Stream(ChatRequest req, net::ServerResponse& out) {
+  std::string group = req.model;
+  auto bridge = StreamBridge::Start(router_, std::move(req));
+  auto outcome = bridge->WaitForCommit();
+  if (!outcome.committed) {
+    WriteRouteFailure(outcome.failure, out);
+    return;
+  }
+  out.status = 200;
+  out.content_type = "text/event-stream";
+  out.headers.emplace_back("Cache-Control", "no-cache");
+  AddRouteHeaders(outcome.route, out);
+  // x-detour-attempts counts the attempt that produced the first token too.
+  out.headers.back().second = std::to_string(outcome.route.attempts.size() + 1);
+  out.stream = [bridge](net::BodyWriter& w) { bridge->Pump(w); };
+}
+
+void Gateway::Models(const net::ServerRequest& req, net::ServerResponse& out) {
+  if (!Authorized(req, out)) return;
+  out.body = ModelsList(*router_.table()).dump();
+}
+
+void Gateway::Health(const net::ServerRequest& req, net::ServerResponse& out) {
+  if (!Authorized(req, out)) return;
+  out.body = HealthJson(*router_.table(), SteadyClock::now()).dump();
+}
+
+void Gateway::LogRequest(const std::string& group, int status, const RouteInfo& route,
+                         TimePoint started) const {
+  if (!log::Enabled(log::Level::kInfo)) return;
+  char ms[32];
+  std::snprintf(ms, sizeof ms, "%.1f", MillisSince(started));
+  std::string line = "request group=" + group + " status=" + std::to_string(status) +
+                     " deployment=" + (route.deployment.empty() ? "-" : route.deployment) +
+                     " attempts=" + std::to_string(route.attempts.size()) + " ms=" + ms;
+  if (!route.attempts.empty() && route.attempts.back().ok) {
+    const auto& u = route.attempts.back().usage;
+    line += " tokens=" + std::to_string(u.total()) + " cost_usd=" + FormatCost(route.cost_usd);
+  }
+  log::Info(line);
+}
+
+}  // namespace detour

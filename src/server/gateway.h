@@ -1,0 +1,45 @@
+// The OpenAI-compatible HTTP API of `serve` (SPEC 4) over the routing core: installs the
+// routes on a net::HttpServer and turns requests into walks and walks into responses.
+// Holds no per-request state; api keys can be replaced on reload (SIGHUP).
+// Thread-safe: handlers run concurrently on the server's connection threads.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "core/router.h"
+#include "net/http_server.h"
+
+namespace detour {
+
+class Gateway {
+ public:
+  Gateway(Router& router, const ServerConfig& cfg);
+
+  void Install(net::HttpServer& http);
+  // Answers what no route matched, and 413/400 found before routing.
+  void OnHttpError(const net::ServerRequest& req, net::ServerResponse& out);
+  // New client keys for requests that start from now on.
+  void SetApiKeys(std::vector<std::string> keys);
+
+ private:
+  bool Authorized(const net::ServerRequest& req, net::ServerResponse& out) const;
+  void ChatCompletions(const net::ServerRequest& req, net::ServerResponse& out);
+  void Complete(ChatRequest req, net::ServerResponse& out);
+  void Stream(ChatRequest req, net::ServerResponse& out);
+  void Models(const net::ServerRequest& req, net::ServerResponse& out);
+  void Health(const net::ServerRequest& req, net::ServerResponse& out);
+  void LogRequest(const std::string& group, int status, const RouteInfo& route,
+                  TimePoint started) const;
+
+  Router& router_;
+  size_t max_body_;
+  mutable std::mutex keys_mu_;
+  std::shared_ptr<const std::vector<std::string>> keys_;
+};
+
+}  // namespace detour

@@ -1,0 +1,13 @@
+// GET /health (SPEC 4, 8): every deployment's state from the router's shared state, and
+// an overall status: "down" when some group cannot be served at all, "degraded" when some
+// group is served only through its fallbacks, else "ok". Never shows a secret.
+#pragma once
+
+#include "core/route_table.h"
+#include "model/types.h"
+
+namespace detour {
+
+Json HealthJson(const RouteTable& table, TimePoint now);
+
+}  // namespace detour

@@ -1,0 +1,32 @@
+// The OpenAI Chat Completions surface of `serve` (SPEC 4): request bodies in, the neutral
+// ChatRequest out, and the /v1/models list. Pure functions: no I/O, no routing.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/route_table.h"
+#include "model/types.h"
+#include "util/expected.h"
+
+namespace detour {
+
+// An error detour itself answers with (not an upstream's): OpenAI error shape fields.
+struct ApiError {
+  int status = 400;
+  std::string message;
+  std::string type = "invalid_request_error";
+  std::string code;   // "" -> null
+  std::string param;  // "" -> null
+};
+
+// Parses and checks a /v1/chat/completions body: valid JSON object, `model` a string,
+// `messages` a non-empty array of objects with a string `role`, known fields of the right
+// type. Strips detour-only fields (fallbacks, num_retries, timeout) into overrides.
+// Unknown fields stay in the body and pass through to OpenAI-family upstreams.
+Expected<ChatRequest, ApiError> ParseChatRequest(std::string_view body);
+
+// {"object": "list", "data": [{"id": group, "object": "model", ...}]}
+Json ModelsList(const RouteTable& table);
+
+}  // namespace detour

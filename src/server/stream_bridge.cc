@@ -1,0 +1,92 @@
+#include "server/stream_bridge.h"
+
+#include <thread>
+
+#include "server/error_response.h"
+
+namespace detour {
+
+// Turns the router's callbacks into SSE bytes on the bridge's queue.
+class StreamBridge::Observer : public StreamObserver {
+ public:
+  explicit Observer(StreamBridge& b) : b_(b) {}
+  bool OnCommit(const RouteInfo& route) override {
+    std::lock_guard<std::mutex> lock(b_.mu_);
+    b_.route_ = route;
+    b_.committed_ = true;
+    b_.cv_.notify_all();
+    return !b_.cancel_.load();
+  }
+  bool OnChunk(StreamChunk& c) override {
+    if (b_.cancel_.load()) return false;
+    b_.Push("data: " + c.data.dump() + "\n\n");
+    return true;
+  }
+
+ private:
+  StreamBridge& b_;
+};
+
+std::shared_ptr<StreamBridge> StreamBridge::Start(Router& router, ChatRequest req) {
+  std::shared_ptr<StreamBridge> b(new StreamBridge());
+  std::thread([b, &router, req = std::move(req)]() mutable { b->Run(router, std::move(req)); })
+      .detach();
+  return b;
+}
+
+void StreamBridge::Run(Router& router, ChatRequest req) {
+  Observer obs(*this);
+  RouteOptions opts;
+  opts.cancel = &cancel_;
+  auto r = router.Stream(req, obs, opts);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (r.ok()) {
+    route_ = r->route;  // the full attempt list, for logs
+    out_.push_back("data: [DONE]\n\n");
+  } else {
+    failure_ = std::move(r.error());
+    // Committed: the client already has tokens, so the stream ends with the error event
+    // and no [DONE]; a truncated answer must never look finished (SPEC 3.5).
+    if (committed_) out_.push_back(StreamErrorEvent(failure_));
+  }
+  ended_ = true;
+  cv_.notify_all();
+}
+
+void StreamBridge::Push(std::string bytes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  out_.push_back(std::move(bytes));
+  cv_.notify_all();
+}
+
+StreamBridge::CommitOutcome StreamBridge::WaitForCommit() {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return committed_ || ended_; });
+  CommitOutcome o;
+  o.committed = committed_;
+  if (committed_) o.route = route_;
+  else o.failure = failure_;
+  return o;
+}
+
+void StreamBridge::Pump(net::BodyWriter& out) {
+  std::string batch;
+  for (;;) {
+    bool ended;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [&] { return ended_ || !out_.empty(); });
+      batch.clear();
+      for (auto& s : out_) batch += s;  // one write for whatever piled up
+      out_.clear();
+      ended = ended_;
+    }
+    if (!out.Write(batch)) {
+      Cancel();
+      return;
+    }
+    if (ended) return;
+  }
+}
+
+}  // namespace detour

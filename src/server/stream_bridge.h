@@ -1,0 +1,57 @@
+// Runs one streamed walk (Router::Stream) on its own thread and hands its output to the
+// connection's thread. Why a thread: the status line and x-detour-* headers must be
+// decided at commit (SPEC 8), while the HTTP server writes them when the handler returns;
+// so the handler waits here for commit (or for the walk to fail before it), then returns
+// a chunked body that Pump() fills with the SSE bytes as the walk produces them.
+//
+// Ownership: shared by the walk thread and the response body (shared_ptr). Thread-safe.
+// The Router must outlive every bridge.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/router.h"
+#include "net/http_server.h"
+
+namespace detour {
+
+class StreamBridge : public std::enable_shared_from_this<StreamBridge> {
+ public:
+  static std::shared_ptr<StreamBridge> Start(Router& router, ChatRequest req);
+
+  struct CommitOutcome {
+    bool committed = false;
+    RouteInfo route;       // when committed: who produced the first token
+    RouteFailure failure;  // when not: why the walk failed before any byte
+  };
+  // Blocks until the first token was committed or the walk ended without one.
+  CommitOutcome WaitForCommit();
+
+  // Writes SSE bytes until the stream ends: `data: [DONE]` after success, the error event
+  // after a failure. A failed write (client gone) cancels the walk.
+  void Pump(net::BodyWriter& out);
+
+  // Cancels the walk (the client went away, or the server is giving up).
+  void Cancel() { cancel_.store(true); }
+
+ private:
+  class Observer;
+  StreamBridge() = default;
+  void Run(Router& router, ChatRequest req);
+  void Push(std::string bytes);
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> out_;
+  bool committed_ = false;
+  bool ended_ = false;
+  RouteInfo route_;
+  RouteFailure failure_;
+  CancelFlag cancel_{false};
+};
+
+}  // namespace detour
