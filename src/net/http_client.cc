@@ -97,6 +97,35 @@ Headers ToHeaders(const httplib::Headers& in) {
   return out;
 }
 
+// Per-exchange state shared by the callbacks below (all on the calling thread).
+struct ExchangeState {
+  const Deadline* deadline;
+  const CancelFlag* cancel;
+  bool got_headers = false;
+  Stop stop = Stop::kNone;
+  bool ShouldStop() {
+    if (cancel && cancel->load(std::memory_order_relaxed)) stop = Stop::kCancel;
+    else if (deadline->Passed(SteadyClock::now())) stop = Stop::kDeadline;
+    return stop != Stop::kNone;
+  }
+};
+
+// Every piece is checked against the deadline and the cancel flag before it is handed
+// on: that is what cuts an upstream trickling bytes slower than any recv timeout.
+void InstallCallbacks(httplib::Request& hreq, const Callbacks& cb, ExchangeState& state) {
+  hreq.response_handler = [&cb, &state](const httplib::Response& res) {
+    state.got_headers = true;
+    if (state.ShouldStop()) return false;
+    if (!cb.on_headers(res.status, ToHeaders(res.headers))) state.stop = Stop::kHandler;
+    return state.stop == Stop::kNone;
+  };
+  hreq.content_receiver = [&cb, &state](const char* data, size_t size, uint64_t, uint64_t) {
+    if (state.ShouldStop()) return false;
+    if (!cb.on_data(data, size)) state.stop = Stop::kHandler;
+    return state.stop == Stop::kNone;
+  };
+}
+
 void IgnoreSigpipeOnce() {
   // OpenSSL writes with write(2): a peer that vanished would otherwise kill the process.
   static std::once_flag once;
@@ -184,24 +213,8 @@ Expected<int, TransportError> HttplibClient::Exchange(const Request& req, const 
   client->set_connection_timeout(micros / 1000000, micros % 1000000);
 
   httplib::Request hreq = BuildRequest(req, *url);
-  bool got_headers = false;
-  Stop stop = Stop::kNone;
-  auto should_stop = [&]() {
-    if (cancel && cancel->load(std::memory_order_relaxed)) stop = Stop::kCancel;
-    else if (deadline.Passed(SteadyClock::now())) stop = Stop::kDeadline;
-    return stop != Stop::kNone;
-  };
-  hreq.response_handler = [&](const httplib::Response& res) {
-    got_headers = true;
-    if (should_stop()) return false;
-    if (!cb.on_headers(res.status, ToHeaders(res.headers))) stop = Stop::kHandler;
-    return stop == Stop::kNone;
-  };
-  hreq.content_receiver = [&](const char* data, size_t size, uint64_t, uint64_t) {
-    if (should_stop()) return false;
-    if (!cb.on_data(data, size)) stop = Stop::kHandler;
-    return stop == Stop::kNone;
-  };
+  ExchangeState state{&deadline, cancel};
+  InstallCallbacks(hreq, cb, state);
 
   WatchEntry entry;
   entry.deadline = &deadline;
@@ -214,15 +227,15 @@ Expected<int, TransportError> HttplibClient::Exchange(const Request& req, const 
   Fired fired = Watchdog::Get().Remove(&entry);
   entry.cut = nullptr;
 
-  if (ok && stop == Stop::kNone) {
+  if (ok && state.stop == Stop::kNone) {
     // A cut connection, or one the server closed, never goes back to the pool.
     if (fired == Fired::kNone && client->is_socket_open()) {
       pool_.Release(*url, req.tls_verify, std::move(client));
     }
     return hres.status;
   }
-  Failure f = Classify(stop, fired, err, deadline);
-  return Fail(MakeError(f, *url, Describe(f, err), got_headers));
+  Failure f = Classify(state.stop, fired, err, deadline);
+  return Fail(MakeError(f, *url, Describe(f, err), state.got_headers));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "net/http_server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -135,6 +136,13 @@ class HttplibServer : public HttpServer {
     size_t max_threads = opts_.max_threads;
     svr_.new_task_queue = [max_threads] { return new ElasticQueue(max_threads); };
     svr_.set_tcp_nodelay(true);
+    // Called for the listening socket only: remember it so Stop() can close the listener
+    // without httplib's stop(), which also ends every chunked body still being written.
+    svr_.set_socket_options([this](int sock) {
+      int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+      listen_fd_.store(sock);
+    });
     svr_.set_keep_alive_max_count(1u << 30);
     svr_.set_keep_alive_timeout(opts_.keep_alive_timeout_s);
     svr_.set_payload_max_length(opts_.max_body);
@@ -143,7 +151,9 @@ class HttplibServer : public HttpServer {
     svr_.set_logger([](const httplib::Request&, const httplib::Response&) { ReleaseInFlight(); });
     svr_.set_error_handler(httplib::Server::HandlerWithResponse(
         [this](const httplib::Request& req, httplib::Response& res) {
-      if (!opts_.on_error) return httplib::Server::HandlerResponse::Unhandled;
+      // httplib calls this for every status >= 400, also for a handler's own error
+      // response: only answer what no handler wrote (unrouted path, 413, bad request).
+      if (!opts_.on_error || !res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
       ServerResponse out;
       out.status = res.status;
       opts_.on_error(Convert(req), out);
@@ -178,13 +188,19 @@ class HttplibServer : public HttpServer {
   }
 
   void Run() override { svr_.listen_after_bind(); }
-  void Stop() override { svr_.stop(); }
+  // shutdown() wakes accept() with an error, so httplib's accept loop ends and new
+  // connections are refused, while connections already accepted (and their streams) go on.
+  void Stop() override {
+    int fd = listen_fd_.exchange(-1);
+    if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
+  }
   size_t InFlight() const override { return in_flight_.load(); }
 
  private:
   ServerOptions opts_;
   httplib::Server svr_;
   std::atomic<size_t> in_flight_{0};
+  std::atomic<int> listen_fd_{-1};
 };
 
 }  // namespace

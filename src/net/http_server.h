@@ -68,7 +68,8 @@ class HttpServer {
   virtual void Route(const std::string& method, const std::string& path, Handler h) = 0;
   // Binds the listening socket; returns the bound port or why it failed.
   virtual Expected<int, std::string> Bind() = 0;
-  // Serves until Stop(); then waits for in-flight requests (incl. streams) to end.
+  // Serves until Stop(); returns once the listener has closed, while requests already
+  // accepted (and their streams) go on: the caller decides how long to wait (InFlight).
   virtual void Run() = 0;
   // Closes the listener at once; in-flight requests go on. Safe from any thread.
   virtual void Stop() = 0;

@@ -105,17 +105,22 @@ export async function startServe(configPath, { args = [], env = {} } = {}) {
 
 // curl with -sS; returns status, headers (lower-cased) and the exact body bytes.
 export async function curl(args) {
-  const child = spawn('curl', ['-sS', '-D', '/dev/stderr', '-o', '/dev/stdout', ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('curl', ['-sS', '-D', '-', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   const { out, exited } = track(child);
   const { code } = await exited;
-  const blocks = out.stderr.split(/\r\n\r\n/).filter((b) => b.startsWith('HTTP/'));
-  const head = blocks[blocks.length - 1] ?? '';
+  let rest = out.stdout;
+  let head = '';
+  while (rest.startsWith('HTTP/')) {  // header blocks (a 100 Continue may come first)
+    const end = rest.indexOf('\r\n\r\n');
+    if (end < 0) break;
+    head = rest.slice(0, end);
+    rest = rest.slice(end + 4);
+  }
   const [statusLine, ...lines] = head.split('\r\n');
   const headers = {};
   for (const l of lines) {
     const i = l.indexOf(':');
     if (i > 0) headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
   }
-  return { exit: code, status: Number(statusLine?.split(' ')[1]), headers, body: out.stdout };
+  return { exit: code, status: Number(statusLine?.split(' ')[1]), headers, body: rest, stderr: out.stderr };
 }

@@ -1,0 +1,74 @@
+// `detour serve` lifecycle: SIGHUP reloads without dropping a running stream; SIGTERM lets
+// a running stream finish, then exits 0 and refuses new connections.
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { startFake, startServe, writeConfig, curl, waitFor } from './lib.mjs';
+
+let f;
+before(async () => { f = await startFake({ routes: { '': [{ reply: 'x' }] } }); });
+after(async () => { await f.stop(); });
+
+const cfg = (prefix, extra = '') => `
+[server]
+shutdown_grace = "10s"
+${extra}
+[[deployments]]
+model_name = "primary"
+provider = "openai-compatible"
+model = "m"
+api_base = "${f.base}${prefix}/v1"
+`;
+
+// Starts a slow stream and resolves with its full body once it ends.
+function slowStream(s) {
+  return fetch(`${s.url}/v1/chat/completions`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'primary', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+  }).then((r) => r.text());
+}
+const pieces = Array.from({ length: 8 }, (_, i) => `p${i} `);
+const slow = { stream: pieces, chunk_interval_ms: 150 };
+
+test('SIGHUP: the running stream completes and new requests follow the new config', async () => {
+  await f.setScript({ routes: { '/old': [slow], '/new': [{ reply: 'from new config' }] } });
+  const path = writeConfig(cfg('/old'));
+  const s = await startServe(path);
+  try {
+    const body = slowStream(s);
+    await waitFor(async () => (await f.hits())['/old'] === 1, 10000, 'the stream to start');
+    writeFileSync(path, cfg('/new'));
+    s.child.kill('SIGHUP');
+    await waitFor(() => /reload/.test(s.out.stderr), 10000, 'the reload log line');
+    const r = await curl(['-X', 'POST', `${s.url}/v1/chat/completions`, '--data-binary',
+      JSON.stringify({ model: 'primary', messages: [{ role: 'user', content: 'hi' }] })]);
+    assert.equal(JSON.parse(r.body).choices[0].message.content, 'from new config');
+    const text = await body;
+    assert.ok(text.endsWith('data: [DONE]\n\n'), 'the old stream finished cleanly');
+    for (const p of pieces) assert.ok(text.includes(JSON.stringify(p)), p);
+    // An invalid config is logged and ignored; the server keeps serving.
+    writeFileSync(path, '[router]\nstrategy = "random-ish"\n');
+    s.child.kill('SIGHUP');
+    await waitFor(() => /still serving the previous one/.test(s.out.stderr), 10000, 'the rejection');
+    const again = await curl(['-X', 'POST', `${s.url}/v1/chat/completions`, '--data-binary',
+      JSON.stringify({ model: 'primary', messages: [{ role: 'user', content: 'hi' }] })]);
+    assert.equal(again.status, 200);
+  } finally {
+    await s.stop('SIGKILL');
+  }
+});
+
+test('SIGTERM: the running stream completes, then the process exits 0', async () => {
+  await f.setScript({ routes: { '/old': [slow] } });
+  const s = await startServe(writeConfig(cfg('/old')));
+  const body = slowStream(s);
+  await waitFor(async () => (await f.hits())['/old'] === 1, 10000, 'the stream to start');
+  s.child.kill('SIGTERM');
+  // The listener closes at once: a new connection is refused while the stream drains.
+  await waitFor(async () => (await curl([`${s.url}/healthz`])).exit !== 0, 5000, 'the listener to close');
+  const text = await body.catch((e) => { throw new Error(`${e}; detour stderr: ${s.out.stderr}`); });
+  assert.ok(text.endsWith('data: [DONE]\n\n'), text.slice(-200));
+  for (const p of pieces) assert.ok(text.includes(JSON.stringify(p)), p);
+  const { code } = await s.exited;
+  assert.equal(code, 0);
+});
