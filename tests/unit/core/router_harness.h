@@ -1,0 +1,104 @@
+// The routing core against real HTTP: a FakeUpstream on loopback, the production
+// HttpClient and providers, and a Router built from TOML through the real config loader.
+// In the TOML, {BASE} stands for the fake's base URL ("http://127.0.0.1:PORT").
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <thread>
+
+#include "config/load.h"
+#include "core/router.h"
+#include "net/http_client.h"
+#include "support/fake_upstream.h"
+
+namespace detour::router_test {
+
+using testing::FakeMode;
+using testing::FakeScript;
+using testing::FakeStep;
+
+inline std::string Replace(std::string s, const std::string& from, const std::string& to) {
+  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+    s.replace(at, from.size(), to);
+  return s;
+}
+
+inline FakeStep Error(int status, const std::string& json_body, std::vector<std::pair<std::string, std::string>> headers = {}) {
+  FakeStep s = FakeStep::Status(status, json_body);
+  s.headers = std::move(headers);
+  s.headers.emplace_back("content-type", "application/json");
+  return s;
+}
+
+inline FakeStep Silent() { return FakeStep::Mode(FakeMode::kSilent); }
+
+struct Harness {
+  testing::FakeUpstream fake;
+  std::unique_ptr<net::HttpClient> http = net::MakeHttpClient();
+  std::shared_ptr<RouterState> state = std::make_shared<RouterState>();
+  std::unique_ptr<Router> router;
+
+  Harness(FakeScript script, const std::string& toml) : fake(std::move(script)) {
+    REQUIRE(fake.Start() > 0);
+    auto cfg = LoadConfigText(Replace(toml, "{BASE}", fake.BaseUrl()), "router_test.toml",
+                              [](const std::string&) { return std::nullopt; });
+    if (!cfg.ok())
+      for (const auto& i : cfg.error().issues) FAIL(i.ToString());
+    router = std::make_unique<Router>(RouteTable::Build(std::move(cfg.value()), *http, *state), state);
+  }
+
+  static ChatRequest Ask(const std::string& model) {
+    ChatRequest r;
+    r.model = model;
+    r.body = {{"messages", Json::array({{{"role", "user"}, {"content", "hi"}}})}};
+    return r;
+  }
+
+  Expected<CompletionResult, RouteFailure> Complete(const std::string& model) {
+    return router->Complete(Ask(model));
+  }
+  Expected<CompletionResult, RouteFailure> Complete(const ChatRequest& req) { return router->Complete(req); }
+
+  bool Cooling(const std::string& deployment_id) {
+    DeploymentState& s = state->Slot(deployment_id);
+    std::lock_guard<std::mutex> lock(s.mu);
+    return IsCooling(s.circuit, SteadyClock::now());
+  }
+
+  int Hits(const std::string& prefix) const { return fake.Hits(prefix); }
+  // Milliseconds between the i-th and j-th recorded requests.
+  double Gap(size_t i, size_t j) const {
+    auto reqs = fake.Requests();
+    REQUIRE(reqs.size() > std::max(i, j));
+    return reqs[j].time_ms - reqs[i].time_ms;
+  }
+};
+
+// Collects a stream's chunks; counts commits.
+struct Collector : StreamObserver {
+  std::string text;
+  int commits = 0;
+  int role_chunks = 0;
+  RouteInfo committed_route;
+  bool OnCommit(const RouteInfo& r) override {
+    commits++;
+    committed_route = r;
+    return true;
+  }
+  bool OnChunk(StreamChunk& c) override {
+    const auto& choices = c.data.value("choices", Json::array());
+    if (choices.empty()) return true;
+    const auto& delta = choices[0].value("delta", Json::object());
+    if (delta.contains("role")) role_chunks++;
+    if (delta.contains("content") && delta["content"].is_string()) text += delta["content"].get<std::string>();
+    return true;
+  }
+};
+
+inline double MillisSince(TimePoint t) {
+  return std::chrono::duration<double, std::milli>(SteadyClock::now() - t).count();
+}
+
+}  // namespace detour::router_test
