@@ -62,11 +62,17 @@ class StdoutStream : public StreamObserver {
     if (it != delta.end() && it->is_string()) {
       const auto& s = it->get_ref<const std::string&>();
       std::cout << s << std::flush;
-      printed_ = true;
+      if (!s.empty()) any_ = mid_line_ = true;
     }
     return true;
   }
-  bool printed_ = false;
+  // Ends the current output line, if one is open.
+  void EndLine() {
+    if (mid_line_) std::cout << "\n" << std::flush;
+    mid_line_ = false;
+  }
+  bool any_ = false;       // some text was printed
+  bool mid_line_ = false;  // text was printed since the last newline
 };
 
 std::string MessageText(const Json& response) {
@@ -98,7 +104,14 @@ int RunChat(const GlobalOptions& g, const ChatOptions& o) {
 
   RouteOptions opts;
   opts.cancel = &interrupted;
-  if (o.verbose) opts.on_attempt = [](const AttemptRecord& a) { std::cerr << FormatAttempt(a) << "\n"; };
+  StdoutStream out;
+  // On one terminal, an attempt line must not land in the middle of the streamed answer.
+  bool same_terminal = isatty(STDOUT_FILENO) && isatty(STDERR_FILENO);
+  if (o.verbose)
+    opts.on_attempt = [&out, same_terminal](const AttemptRecord& a) {
+      if (same_terminal) out.EndLine();
+      std::cerr << FormatAttempt(a) << "\n";
+    };
 
   bool stream = !o.no_stream && !o.json;
   ChatRequest req = BuildRequest(o, prompt, stream);
@@ -114,15 +127,14 @@ int RunChat(const GlobalOptions& g, const ChatOptions& o) {
     else std::cout << MessageText(r->response.body) << "\n";
     return kExitOk;
   }
-  StdoutStream out;
   auto r = rt.router->Stream(req, out, opts);
-  if (out.printed_) std::cout << "\n" << std::flush;
+  out.EndLine();
   if (interrupted) return kExitInterrupted;
   if (!r.ok()) {
     PrintRouteFailure(r.error(), model);
     return r.error().unknown_model ? kExitUsage : kExitFailed;
   }
-  if (!out.printed_) std::cout << "\n";
+  if (!out.any_) std::cout << "\n";  // an empty answer is still one line
   return kExitOk;
 }
 

@@ -48,7 +48,8 @@ std::string FormatAttempt(const AttemptRecord& a) {
   if (!a.message.empty()) s += " (" + a.message + ")";
   if (a.retry_in) {
     char buf[48];
-    std::snprintf(buf, sizeof buf, "; retrying in %.1f s", a.retry_in->count() / 1000.0);
+    double secs = a.retry_in->count() / 1000.0;
+    std::snprintf(buf, sizeof buf, secs < 1 ? "; retrying in %.2f s" : "; retrying in %.1f s", secs);
     s += buf;
   } else if (a.falls_back) {
     s += "; moving on";

@@ -147,6 +147,7 @@ Walk::GroupEnd Walk::WalkGroup(const Group& g, const AttemptFn& attempt) {
     int k = static_cast<int>(kind);
     if (retries_used[k] >= policy.Budget(kind, req_.overrides.num_retries))
       return announce(GroupEnd::kExhausted);
+    if (!HasRetryTarget(g)) return announce(GroupEnd::kExhausted);  // don't sleep for nothing
     Millis wait = policy.Backoff(retry_index, rng_);
     if (out.error.retry_after_s) {
       wait = Millis(static_cast<int64_t>(std::ceil(*out.error.retry_after_s * 1000)));

@@ -53,6 +53,9 @@ class Walk {
   RouteFailure Failure() const;
   double RetryAfterHint(TimePoint now) const;
   bool ChainHasOtherOptions(const Group& current) const;
+  // Whether a retry in `g` could go anywhere: some usable member that is not a silent
+  // failure excluded by the no-re-send rule.
+  bool HasRetryTarget(const Group& g) const;
 
   const RouteTable& table_;
   const ChatRequest& req_;

@@ -32,6 +32,13 @@ bool Walk::ChainHasOtherOptions(const Group& current) const {
   return false;
 }
 
+bool Walk::HasRetryTarget(const Group& g) const {
+  bool allow_silent = !ChainHasOtherOptions(g);
+  for (const Deployment* d : g.members)
+    if (d->usable() && (allow_silent || !silent_failed_.count(d))) return true;
+  return false;
+}
+
 // Usable, not cooling, with room under rpm/tpm; deployments that already failed in this
 // request only when nothing fresh is left, and silent ones (timeout/connection) only when
 // nothing else in the whole chain is left (re-sending to a silent route multiplies waits).

@@ -1,0 +1,224 @@
+#!/usr/bin/env bash
+# detour benchmark (not a test; not run by CI). See bench/README.md.
+#   bench/run.sh
+# Builds detour, fake_upstream and bench_latency_client if needed, starts two fake
+# upstreams (non-stream replies; slow 64-delta streams) and one detour in front of both,
+# all on free loopback ports, then measures idle RSS, added latency at concurrency 1,
+# throughput (wrk) and 1000 concurrent streams. Prints a table and writes
+# bench/results/latest.json. Every process it starts is stopped on exit (trap).
+# Tunables (env): BENCH_BUILD_DIR, BENCH_LAT_REQUESTS (2000), BENCH_LAT_BLOCK (100),
+# BENCH_LAT_WARMUP (200), BENCH_WRK_SECONDS (10), BENCH_WRK_CONNS (64), BENCH_WRK_THREADS
+# (2), BENCH_STREAMS (1000), BENCH_DELTAS (64), BENCH_CHUNK_MS (20),
+# BENCH_STREAM_TIMEOUT_MS (60000), BENCH_STRICT (1: exit 1 when a target is missed).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH=$ROOT/bench
+BUILD=${BENCH_BUILD_DIR:-$ROOT/build-bench}
+RESULTS=$BENCH/results
+LAT_REQUESTS=${BENCH_LAT_REQUESTS:-2000}
+LAT_BLOCK=${BENCH_LAT_BLOCK:-100}
+LAT_WARMUP=${BENCH_LAT_WARMUP:-200}
+WRK_SECONDS=${BENCH_WRK_SECONDS:-10}
+WRK_CONNS=${BENCH_WRK_CONNS:-64}
+WRK_THREADS=${BENCH_WRK_THREADS:-2}
+STREAMS=${BENCH_STREAMS:-1000}
+DELTAS=${BENCH_DELTAS:-64}
+CHUNK_MS=${BENCH_CHUNK_MS:-20}
+STREAM_TIMEOUT_MS=${BENCH_STREAM_TIMEOUT_MS:-60000}
+
+WORK=$(mktemp -d /tmp/detour-bench.XXXXXX)
+PIDS=()
+
+log() { echo "bench: $*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- build -------------------------------------------------------------------------------
+build() {
+  command -v wrk >/dev/null || die "wrk not found (apt-get install wrk)"
+  command -v node >/dev/null || die "node not found"
+  if [[ ! -f $BUILD/CMakeCache.txt ]]; then
+    cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  fi
+  log "building in $BUILD (detour fake_upstream bench_latency_client)"
+  cmake --build "$BUILD" -j2 --target detour fake_upstream bench_latency_client >"$WORK/build.log" 2>&1 ||
+    { tail -30 "$WORK/build.log" >&2; die "build failed"; }
+}
+
+# --- process helpers ---------------------------------------------------------------------
+status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }  # pid field
+threads_of() { awk '$1 == "Threads:" {print $2}' "/proc/$1/status"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime (no spaces in comm)
+# Waits (10 s) for a line matching a regex in a file; prints the first match.
+wait_line() {
+  local file=$1 re=$2 pid=$3
+  for _ in $(seq 100); do
+    if grep -Eq "$re" "$file" 2>/dev/null; then grep -Em1 "$re" "$file"; return 0; fi
+    kill -0 "$pid" 2>/dev/null || { cat "$file" >&2; die "process $pid exited early"; }
+    sleep 0.1
+  done
+  die "timed out waiting for /$re/ in $file"
+}
+
+start_fake() {  # name script_json -> sets FAKE_PID, FAKE_PORT
+  local name=$1
+  printf '%s\n' "$2" >"$WORK/$name.json"
+  "$BUILD/fake_upstream" --script "$WORK/$name.json" --no-stdin --max-records 1000 \
+    >"$WORK/$name.out" 2>"$WORK/$name.err" &
+  FAKE_PID=$!
+  PIDS+=("$FAKE_PID")
+  FAKE_PORT=$(wait_line "$WORK/$name.out" '^PORT [0-9]+' "$FAKE_PID" | awk '{print $2}')
+}
+
+start_detour() {  # -> sets DETOUR_PID, GW_PORT
+  cat >"$WORK/detour.toml" <<EOF
+[[deployments]]
+model_name = "bench"
+provider = "openai-compatible"
+model = "m"
+api_base = "http://127.0.0.1:$REPLY_PORT/v1"
+
+[[deployments]]
+model_name = "bench-stream"
+provider = "openai-compatible"
+model = "m"
+api_base = "http://127.0.0.1:$STREAM_PORT/v1"
+EOF
+  "$BUILD/detour" --config "$WORK/detour.toml" --log-level warn serve --listen 127.0.0.1:0 \
+    2>"$WORK/detour.err" &
+  DETOUR_PID=$!
+  PIDS+=("$DETOUR_PID")
+  GW_PORT=$(wait_line "$WORK/detour.err" 'listening on http://127\.0\.0\.1:[0-9]+' "$DETOUR_PID" |
+    sed -E 's|.*127\.0\.0\.1:([0-9]+).*|\1|')
+}
+
+post() {  # port model [stream]
+  local body="{\"model\":\"$2\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]${3:+,\"stream\":true}}"
+  curl -sS --max-time 10 -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+    -d "$body" "http://127.0.0.1:$1/v1/chat/completions"
+}
+
+netstat_field() { # TcpExt field name -> value (namespace-wide counter)
+  awk -v f="$1" '$1 == "TcpExt:" { if (!n) { for (i = 2; i <= NF; i++) idx[$i] = i; n = 1 }
+                   else print $(idx[f]) }' /proc/net/netstat
+}
+
+# --- measurements ------------------------------------------------------------------------
+measure_idle() {
+  local i code
+  for i in $(seq 10); do
+    code=$(post "$GW_PORT" bench); [[ $code == 200 ]] || die "warm-up request got $code"
+  done
+  for i in $(seq 3); do
+    code=$(post "$GW_PORT" bench-stream 1); [[ $code == 200 ]] || die "warm-up stream got $code"
+  done
+  sleep 2
+  printf '{"rss_kb": %s, "hwm_kb": %s, "threads": %s, "warmup_requests": 13}\n' \
+    "$(status_kb "$DETOUR_PID" VmRSS)" "$(status_kb "$DETOUR_PID" VmHWM)" \
+    "$(threads_of "$DETOUR_PID")" >"$WORK/idle.json"
+}
+
+measure_latency() {
+  log "latency: $LAT_REQUESTS direct + $LAT_REQUESTS gateway requests, blocks of $LAT_BLOCK"
+  "$BUILD/bench_latency_client" --direct "$REPLY_PORT" --gateway "$GW_PORT" \
+    --requests "$LAT_REQUESTS" --block "$LAT_BLOCK" --warmup "$LAT_WARMUP" \
+    --raw "$RESULTS/latency_raw.csv" >"$WORK/latency.json" || die "latency client failed"
+}
+
+run_wrk() {  # name port model pid
+  local t0 t1
+  t0=$(cpu_ticks "$4")
+  BENCH_MODEL=$3 wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"${WRK_SECONDS}s" --latency \
+    -s "$BENCH/post.lua" "http://127.0.0.1:$2/v1/chat/completions" >"$WORK/wrk_$1.txt" 2>&1 ||
+    { cat "$WORK/wrk_$1.txt" >&2; die "wrk $1 failed"; }
+  t1=$(cpu_ticks "$4")
+  echo "$((t1 - t0))" >"$WORK/wrk_$1.cpu_ticks"
+}
+
+measure_throughput() {
+  log "throughput: wrk -t$WRK_THREADS -c$WRK_CONNS -d${WRK_SECONDS}s, direct then gateway"
+  run_wrk direct "$REPLY_PORT" m "$REPLY_PID"
+  sleep 1
+  local f0 f1
+  f0=$(cpu_ticks "$REPLY_PID")
+  run_wrk gateway "$GW_PORT" bench "$DETOUR_PID"
+  f1=$(cpu_ticks "$REPLY_PID")
+  echo "$((f1 - f0))" >"$WORK/wrk_gateway.fake_cpu_ticks"
+  printf '{"threads_after": %s, "rss_kb_after": %s}\n' "$(threads_of "$DETOUR_PID")" \
+    "$(status_kb "$DETOUR_PID" VmRSS)" >"$WORK/after_wrk.json"
+}
+
+# Samples detour's RSS and thread count every 50 ms until the file $WORK/stop exists.
+sampler() {
+  while [[ ! -e $WORK/stop ]]; do
+    echo "$(status_kb "$DETOUR_PID" VmRSS) $(threads_of "$DETOUR_PID")" >>"$WORK/samples.txt" || true
+    sleep 0.05
+  done
+}
+
+measure_streams() {
+  log "streams: $STREAMS concurrent x $DELTAS deltas every ${CHUNK_MS} ms"
+  # Reset VmHWM so the peak is this phase's, not the throughput run's (Linux >= 4.0).
+  echo 5 >"/proc/$DETOUR_PID/clear_refs" 2>/dev/null || log "cannot reset VmHWM; peak is lifetime"
+  local rss0 thr0 t0 t1 lo0 ld0
+  rss0=$(status_kb "$DETOUR_PID" VmRSS); thr0=$(threads_of "$DETOUR_PID")
+  t0=$(cpu_ticks "$DETOUR_PID"); lo0=$(netstat_field ListenOverflows); ld0=$(netstat_field ListenDrops)
+  sampler & local spid=$!
+  PIDS+=("$spid")
+  node "$BENCH/streams.mjs" --port "$GW_PORT" --streams "$STREAMS" --expect "$DELTAS" \
+    --timeout-ms "$STREAM_TIMEOUT_MS" --model bench-stream >"$WORK/streams.json" ||
+    die "streams.mjs failed"
+  touch "$WORK/stop"; wait "$spid" 2>/dev/null || true
+  t1=$(cpu_ticks "$DETOUR_PID")
+  local hwm peak maxthr
+  hwm=$(status_kb "$DETOUR_PID" VmHWM)
+  peak=$(awk 'BEGIN{m=0} $1>m{m=$1} END{print m}' "$WORK/samples.txt")
+  maxthr=$(awk 'BEGIN{m=0} $2>m{m=$2} END{print m}' "$WORK/samples.txt")
+  sleep 3
+  printf '{"rss_kb_before": %s, "threads_before": %s, "hwm_kb": %s, "sampled_peak_kb": %s, "samples": %s, "max_threads": %s, "cpu_ticks": %s, "listen_overflows": %s, "listen_drops": %s, "rss_kb_3s_after": %s, "threads_3s_after": %s}\n' \
+    "$rss0" "$thr0" "$hwm" "$peak" "$(wc -l <"$WORK/samples.txt")" "$maxthr" "$((t1 - t0))" \
+    "$(($(netstat_field ListenOverflows) - lo0))" "$(($(netstat_field ListenDrops) - ld0))" \
+    "$(status_kb "$DETOUR_PID" VmRSS)" "$(threads_of "$DETOUR_PID")" >"$WORK/streams_proc.json"
+}
+
+main() {
+  mkdir -p "$RESULTS"
+  build
+  # 1000 streams need ~2000 fds in detour (client + upstream side) and 1000 in each peer.
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+  (($(ulimit -n) >= 4096)) || log "warning: ulimit -n is $(ulimit -n); streams may fail"
+
+  local pieces
+  pieces=$(node -e "console.log(JSON.stringify(Array.from({length: $DELTAS}, (_, i) => 't' + i + ' ')))")
+  start_fake reply '{"routes": {"": [{"reply": "hello from the fake upstream"}]}}'
+  REPLY_PID=$FAKE_PID REPLY_PORT=$FAKE_PORT
+  start_fake stream "{\"routes\": {\"\": [{\"stream\": $pieces, \"chunk_interval_ms\": $CHUNK_MS}]}}"
+  STREAM_PID=$FAKE_PID STREAM_PORT=$FAKE_PORT
+  start_detour
+  log "fake reply :$REPLY_PORT, fake stream :$STREAM_PORT, detour :$GW_PORT (pid $DETOUR_PID)"
+
+  measure_idle
+  measure_latency
+  measure_throughput
+  measure_streams
+
+  local clk; clk=$(getconf CLK_TCK)
+  node "$BENCH/report.mjs" --work "$WORK" --out "$RESULTS/latest.json" --clk-tck "$clk" \
+    --config "{\"lat_requests\": $LAT_REQUESTS, \"lat_block\": $LAT_BLOCK, \"wrk_seconds\": $WRK_SECONDS, \"wrk_conns\": $WRK_CONNS, \"wrk_threads\": $WRK_THREADS, \"streams\": $STREAMS, \"deltas\": $DELTAS, \"chunk_ms\": $CHUNK_MS, \"nproc\": $(nproc), \"detour_commit\": \"$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)\"}" \
+    ${BENCH_STRICT:+--strict}
+}
+
+main "$@"
