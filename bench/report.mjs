@@ -95,6 +95,9 @@ const rows = [
   ['streams completed', `${streams.completed} / ${streams.streams}`, ''],
   ['streams wall time', `${streams.wall_ms} ms`, ''],
   ['stream duration p50 / p99', `${streams.duration_ms.p50} / ${streams.duration_ms.p99} ms`, ''],
+  ['stream TCP connect p50 / p99', streams.connect_ms
+    ? `${streams.connect_ms.p50} / ${streams.connect_ms.p99} ms (${streams.connect_ms.over_900ms} over 0.9 s)` : 'n/a', ''],
+  ['listen queue overflows', `${sproc.listen_overflows} (during the streams run)`, ''],
   ['streams peak RSS', `${mb(peakKb)} MB (threads max ${sproc.max_threads})`,
    `<= 150 MB  ${mark(targets.streams.pass)}`],
   ['idle RSS', `${mb(idle.rss_kb)} MB (threads ${idle.threads})`, `<= 15 MB   ${mark(targets.idle_rss.pass)}`],

@@ -53,6 +53,9 @@ function oneStream(agent, a, body) {
   return new Promise((resolve) => {
     const t0 = performance.now();
     let ttfb = -1;
+    let connected = false;
+    let connectMs = -1;
+    let gotHeaders = false;
     let settled = false;
     const sse = new SseCounter();
     const finish = (reason) => {
@@ -60,12 +63,13 @@ function oneStream(agent, a, body) {
       settled = true;
       clearTimeout(timer);
       const ms = performance.now() - t0;
-      resolve({ reason, ms, ttfb, deltas: sse.deltas, done: sse.done });
+      resolve({ reason, ms, ttfb, connectMs, deltas: sse.deltas, done: sse.done });
     };
     const req = http.request({
       host: '127.0.0.1', port: a.port, path: '/v1/chat/completions', method: 'POST', agent,
       headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
     }, (res) => {
+      gotHeaders = true;
       if (res.statusCode !== 200) { res.resume(); finish(`status ${res.statusCode}`); return; }
       res.setEncoding('utf8');
       res.on('data', (chunk) => { if (ttfb < 0) ttfb = performance.now() - t0; sse.feed(chunk); });
@@ -77,7 +81,13 @@ function oneStream(agent, a, body) {
       });
       res.on('error', (e) => finish(`response ${e.code || e.message}`));
     });
-    const timer = setTimeout(() => { finish('timeout (stalled)'); req.destroy(); }, a.timeoutMs);
+    // A stalled stream is reported with the phase it stalled in.
+    const timer = setTimeout(() => {
+      const phase = !connected ? 'connecting' : !gotHeaders ? 'waiting for headers' : 'mid-stream';
+      finish(`timeout (stalled ${phase})`);
+      req.destroy();
+    }, a.timeoutMs);
+    req.on('socket', (s) => s.once('connect', () => { connected = true; connectMs = performance.now() - t0; }));
     req.on('error', (e) => finish(`request ${e.code || e.message}`));
     req.end(body);
   });
@@ -98,12 +108,17 @@ async function main() {
   for (const r of results) if (r.reason !== 'ok') failures[r.reason] = (failures[r.reason] || 0) + 1;
   const durs = ok.map((r) => r.ms).sort((x, y) => x - y);
   const ttfbs = ok.map((r) => r.ttfb).sort((x, y) => x - y);
+  // TCP connect time of every stream that connected (SYN retransmits show as ~1 s, 3 s, 7 s).
+  const conns = results.filter((r) => r.connectMs >= 0).map((r) => r.connectMs).sort((x, y) => x - y);
   const round = (x) => Math.round(x * 10) / 10;
   console.log(JSON.stringify({
     streams: a.streams, expected_deltas: a.expect, completed: ok.length, failures,
     wall_ms: round(wallMs),
     duration_ms: { p50: round(pct(durs, 50)), p99: round(pct(durs, 99)), max: round(durs.at(-1) ?? 0),
                    min: round(durs[0] ?? 0) },
+    connected: conns.length,
+    connect_ms: { p50: round(pct(conns, 50)), p99: round(pct(conns, 99)), max: round(conns.at(-1) ?? 0),
+                  over_900ms: conns.filter((x) => x > 900).length },
     ttfb_ms: { p50: round(pct(ttfbs, 50)), p99: round(pct(ttfbs, 99)), max: round(ttfbs.at(-1) ?? 0) },
   }));
 }

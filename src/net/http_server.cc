@@ -31,7 +31,9 @@ class ElasticQueue : public httplib::TaskQueue {
   void enqueue(std::function<void()> fn) override {
     std::unique_lock<std::mutex> lock(mu_);
     tasks_.push_back(std::move(fn));
-    if (idle_ > 0) {
+    // idle_ counts workers still waiting, including ones already notified for earlier
+    // tasks: only as many tasks as idle workers can be taken without a new thread.
+    if (tasks_.size() <= idle_) {
       cv_.notify_one();
       return;
     }
@@ -184,6 +186,10 @@ class HttplibServer : public HttpServer {
                         : svr_.bind_to_port(opts_.host, port);
     if (!ok) return Fail("cannot listen on " + opts_.host + ":" + std::to_string(opts_.port) +
                          " (address in use or not available)");
+    // Debian's libcpp-httplib was built with a listen backlog of 5: a burst of new
+    // connections (1000 streams opening at once) would be dropped and retried by the
+    // kernel after 1, 3, 7 s. Linux lets listen() on a listening socket raise it.
+    if (int fd = listen_fd_.load(); fd >= 0) ::listen(fd, SOMAXCONN);
     return port;
   }
 

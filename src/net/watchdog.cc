@@ -32,8 +32,11 @@ Watchdog::Watchdog() : state_(new State) {
 void Watchdog::Add(WatchEntry* entry) {
   std::lock_guard<std::mutex> lock(state_->mu);
   entry->fired = Fired::kNone;
+  bool was_empty = state_->entries.empty();
   state_->entries.insert(entry);
-  state_->cv.notify_one();
+  // The loop ticks every kTick while anything is watched; waking it per exchange would
+  // cost a context switch per request. Only an idle loop (nothing watched) needs a wake.
+  if (was_empty) state_->cv.notify_one();
 }
 
 Fired Watchdog::Remove(WatchEntry* entry) {
@@ -67,7 +70,7 @@ void Watchdog::Loop() {
     for (auto& cut : cuts) std::thread(std::move(cut)).detach();
     cuts.clear();
     lock.lock();
-    state_->cv.wait_for(lock, kTick);  // an Add may wake it early: harmless
+    state_->cv.wait_for(lock, kTick);
   }
 }
 

@@ -6,6 +6,7 @@
 #include "server/error_response.h"
 #include "server/health.h"
 #include "server/openai_api.h"
+#include "server/request_log.h"
 #include "server/stream_bridge.h"
 #include "util/log.h"
 
@@ -22,10 +23,6 @@ std::string FormatCost(double usd) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.6f", usd);
   return buf;
-}
-
-double MillisSince(TimePoint t) {
-  return std::chrono::duration<double, std::milli>(SteadyClock::now() - t).count();
 }
 
 }  // namespace
@@ -97,19 +94,19 @@ void Gateway::ChatCompletions(const net::ServerRequest& http_req, net::ServerRes
 
 void Gateway::Complete(ChatRequest req, net::ServerResponse& out) {
   TimePoint started = SteadyClock::now();
-  auto r = router_.Complete(req);
+  auto r = router_.Complete(req, LoggingRouteOptions(req.model));
   if (!r.ok()) {
     WriteRouteFailure(r.error(), out);
-    RouteInfo none;
-    none.attempts = r.error().attempts;
-    LogRequest(req.model, out.status, none, started);
+    RouteInfo failed;
+    failed.attempts = r.error().attempts;
+    LogRequest(req.model, out.status, failed, started, false);
     return;
   }
   out.status = 200;
   AddRouteHeaders(r->route, out);
   if (r->route.cost_usd > 0) out.headers.emplace_back("x-detour-cost-usd", FormatCost(r->route.cost_usd));
   out.body = r->response.body.dump();
-  LogRequest(req.model, 200, r->route, started);
+  LogRequest(req.model, 200, r->route, started, false);
 }
 
 void Gateway::Stream(ChatRequest req, net::ServerResponse& out) {
@@ -137,21 +134,6 @@ void Gateway::Models(const net::ServerRequest& req, net::ServerResponse& out) {
 void Gateway::Health(const net::ServerRequest& req, net::ServerResponse& out) {
   if (!Authorized(req, out)) return;
   out.body = HealthJson(*router_.table(), SteadyClock::now()).dump();
-}
-
-void Gateway::LogRequest(const std::string& group, int status, const RouteInfo& route,
-                         TimePoint started) const {
-  if (!log::Enabled(log::Level::kInfo)) return;
-  char ms[32];
-  std::snprintf(ms, sizeof ms, "%.1f", MillisSince(started));
-  std::string line = "request group=" + group + " status=" + std::to_string(status) +
-                     " deployment=" + (route.deployment.empty() ? "-" : route.deployment) +
-                     " attempts=" + std::to_string(route.attempts.size()) + " ms=" + ms;
-  if (!route.attempts.empty() && route.attempts.back().ok) {
-    const auto& u = route.attempts.back().usage;
-    line += " tokens=" + std::to_string(u.total()) + " cost_usd=" + FormatCost(route.cost_usd);
-  }
-  log::Info(line);
 }
 
 }  // namespace detour

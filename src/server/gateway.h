@@ -33,8 +33,6 @@ class Gateway {
   void Stream(ChatRequest req, net::ServerResponse& out);
   void Models(const net::ServerRequest& req, net::ServerResponse& out);
   void Health(const net::ServerRequest& req, net::ServerResponse& out);
-  void LogRequest(const std::string& group, int status, const RouteInfo& route,
-                  TimePoint started) const;
 
   Router& router_;
   size_t max_body_;

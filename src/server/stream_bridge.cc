@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "server/error_response.h"
+#include "server/request_log.h"
 
 namespace detour {
 
@@ -36,12 +37,17 @@ std::shared_ptr<StreamBridge> StreamBridge::Start(Router& router, ChatRequest re
 
 void StreamBridge::Run(Router& router, ChatRequest req) {
   Observer obs(*this);
-  RouteOptions opts;
-  opts.cancel = &cancel_;
-  auto r = router.Stream(req, obs, opts);
+  TimePoint started = SteadyClock::now();
+  auto r = router.Stream(req, obs, LoggingRouteOptions(req.model, &cancel_));
+  if (r.ok()) {
+    LogRequest(req.model, 200, r->route, started, true);
+  } else {
+    RouteInfo failed;
+    failed.attempts = r.error().attempts;
+    LogRequest(req.model, r.error().committed ? 200 : r.error().status, failed, started, true);
+  }
   std::lock_guard<std::mutex> lock(mu_);
   if (r.ok()) {
-    route_ = r->route;  // the full attempt list, for logs
     out_.push_back("data: [DONE]\n\n");
   } else {
     failure_ = std::move(r.error());

@@ -49,7 +49,7 @@ class StreamBridge : public std::enable_shared_from_this<StreamBridge> {
   std::deque<std::string> out_;
   bool committed_ = false;
   bool ended_ = false;
-  RouteInfo route_;
+  RouteInfo route_;  // as of the commit: the attempts before the one that committed
   RouteFailure failure_;
   CancelFlag cancel_{false};
 };

@@ -2,7 +2,7 @@
 // streaming commit semantics, errors and auth.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFake, startServe, writeConfig, curl, runDetour } from './lib.mjs';
+import { startFake, startServe, writeConfig, curl, runDetour, waitFor } from './lib.mjs';
 
 let f;
 const servers = [];
@@ -114,7 +114,9 @@ test('a failure before the first token fails over invisibly', async () => {
   assert.equal(r.status, 200);
   assert.equal(r.headers['x-detour-deployment'], 'back');
   assert.equal(r.headers['x-detour-model-group'], 'backup');
-  assert.equal(r.headers['x-detour-attempts'], '3');
+  // The cut connection is not re-sent while the backup is left: one attempt each.
+  assert.equal(r.headers['x-detour-attempts'], '2');
+  assert.deepEqual(await f.hits(), { '/a': 1, '/b': 1 });
   const evs = events(r.body);
   const roles = evs.filter((e) => e.startsWith('{') && JSON.parse(e).choices[0]?.delta?.role);
   assert.equal(roles.length, 1, 'exactly one role chunk');
@@ -217,6 +219,10 @@ test('all attempts failed: 502 with every attempt in the body', async () => {
   assert.deepEqual(e.attempts.map((a) => [a.deployment, a.kind, a.status]),
     [['prim', 'server_error', 500], ['prim', 'server_error', 500], ['back', 'server_error', 503], ['back', 'server_error', 503]]);
   assert.equal(r.headers['x-detour-attempts'], '4');
+  // One warn line per failed attempt, one info line for the request; never a key.
+  await waitFor(() => /request group=primary status=502/.test(s.out.stderr), 5000, 'the request log line');
+  assert.equal(s.out.stderr.match(/warn attempt failed group=primary deployment=(prim|back) kind=server_error/g).length, 4);
+  assert.doesNotMatch(s.out.stderr, /sk-primary-secret/);
 });
 
 test('every attempt rate-limited: 429 with Retry-After', async () => {
