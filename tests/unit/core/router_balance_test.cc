@@ -43,27 +43,7 @@ TEST_CASE("cooldown then recovery: traffic leaves a failing primary and returns 
   s.Route("/a", {Error(503, R"({"error":{"message":"down"}})"), Error(503, R"({"error":{"message":"down"}})"),
                  FakeStep::Reply("primary healed")});
   s.Route("/b", {FakeStep::Reply("backup")});
-  Harness h(s, R"(
-[router]
-num_retries = 0
-allowed_fails = 1
-cooldown = "400ms"
-cooldown_window = "60s"
-[router.fallbacks]
-primary = ["backup"]
-[[deployments]]
-id = "a"
-model_name = "primary"
-provider = "openai-compatible"
-model = "m-a"
-api_base = "{BASE}/a/v1"
-[[deployments]]
-id = "b"
-model_name = "backup"
-provider = "openai-compatible"
-model = "m-b"
-api_base = "{BASE}/b/v1"
-)");
+  Harness h(s, PrimaryBackup("num_retries = 0\nallowed_fails = 1\ncooldown = \"400ms\"\ncooldown_window = \"60s\""));
   CHECK(h.Complete("primary")->route.deployment == "b");  // failure 1: allowed
   CHECK_FALSE(h.Cooling("a"));
   CHECK(h.Complete("primary")->route.deployment == "b");  // failure 2: cools down

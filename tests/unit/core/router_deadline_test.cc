@@ -5,31 +5,12 @@
 namespace detour::router_test {
 namespace {
 
-const char* kConfig = R"(
-[router]
-num_retries = 1
-backoff = { base = "10ms", max = "40ms" }
+const std::string kConfig = PrimaryBackup(R"(num_retries = 1
 timeout = "600ms"
 first_token_timeout = "500ms"
 stream_idle_timeout = "400ms"
 request_timeout = "20s"
-[router.fallbacks]
-primary = ["backup"]
-
-[[deployments]]
-id = "a"
-model_name = "primary"
-provider = "openai-compatible"
-model = "m-a"
-api_base = "{BASE}/a/v1"
-
-[[deployments]]
-id = "b"
-model_name = "backup"
-provider = "openai-compatible"
-model = "m-b"
-api_base = "{BASE}/b/v1"
-)";
+)");
 
 TEST_CASE("silent upstream: cut at the attempt timeout, not re-sent, then the fallback answers") {
   FakeScript s;

@@ -34,6 +34,30 @@ inline FakeStep Error(int status, const std::string& json_body, std::vector<std:
 
 inline FakeStep Silent() { return FakeStep::Mode(FakeMode::kSilent); }
 
+// The common shape: group "primary" (deployment "a" at /a) falls back to group "backup"
+// (deployment "b" at /b). `router` goes into [router]; `more` is appended (extra tables
+// or deployments).
+inline std::string PrimaryBackup(const std::string& router, const std::string& more = "") {
+  return "[router]\nbackoff = { base = \"10ms\", max = \"40ms\" }\n" + router + R"(
+[router.fallbacks]
+primary = ["backup"]
+
+[[deployments]]
+id = "a"
+model_name = "primary"
+provider = "openai-compatible"
+model = "m-a"
+api_base = "{BASE}/a/v1"
+
+[[deployments]]
+id = "b"
+model_name = "backup"
+provider = "openai-compatible"
+model = "m-b"
+api_base = "{BASE}/b/v1"
+)" + more + "\n";
+}
+
 struct Harness {
   testing::FakeUpstream fake;
   std::unique_ptr<net::HttpClient> http = net::MakeHttpClient();

@@ -5,39 +5,15 @@
 namespace detour::router_test {
 namespace {
 
-const char* kConfig = R"(
-[router]
-num_retries = 2
-backoff = { base = "10ms", max = "40ms" }
-{ROUTER}
-[router.fallbacks]
-primary = ["backup"]
-{EXTRA}
-
-[[deployments]]
-id = "a"
-model_name = "primary"
-provider = "openai-compatible"
-model = "m-a"
-api_base = "{BASE}/a/v1"
-
-[[deployments]]
-id = "b"
-model_name = "backup"
-provider = "openai-compatible"
-model = "m-b"
-api_base = "{BASE}/b/v1"
-
+std::string Config(const std::string& extra) {
+  return PrimaryBackup("num_retries = 2", R"(
 [[deployments]]
 id = "long"
 model_name = "long-context"
 provider = "openai-compatible"
 model = "m-long"
 api_base = "{BASE}/long/v1"
-)";
-
-std::string Config(const std::string& extra, const std::string& router = "") {
-  return Replace(Replace(kConfig, "{EXTRA}", extra), "{ROUTER}", router);
+)" + extra);
 }
 
 const char* kContextBody =

@@ -5,32 +5,9 @@
 namespace detour::router_test {
 namespace {
 
-// {ROUTER} is replaced by extra [router] lines.
-const char* kTwoGroups = R"(
-[router]
-num_retries = 2
-backoff = { base = "10ms", max = "40ms" }
-timeout = "3s"
-{ROUTER}
-[router.fallbacks]
-primary = ["backup"]
-
-[[deployments]]
-id = "a"
-model_name = "primary"
-provider = "openai-compatible"
-model = "m-a"
-api_base = "{BASE}/a/v1"
-
-[[deployments]]
-id = "b"
-model_name = "backup"
-provider = "openai-compatible"
-model = "m-b"
-api_base = "{BASE}/b/v1"
-)";
-
-std::string Config(const std::string& router_extra = "") { return Replace(kTwoGroups, "{ROUTER}", router_extra); }
+std::string Config(const std::string& router_extra = "") {
+  return PrimaryBackup("num_retries = 2\ntimeout = \"3s\"\n" + router_extra);
+}
 
 TEST_CASE("429 with Retry-After 2 s: retried after at least 2 s on the same group, once") {
   FakeScript s;
@@ -187,14 +164,14 @@ TEST_CASE("a request's own fallbacks replace the group's") {
   s.Route("/a", {Error(503, R"({"error":{"message":"down"}})")});
   s.Route("/b", {FakeStep::Reply("backup")});
   s.Route("/c", {FakeStep::Reply("other")});
-  Harness h(s, Config() + R"(
+  Harness h(s, PrimaryBackup("num_retries = 2", R"(
 [[deployments]]
 id = "c"
 model_name = "other"
 provider = "openai-compatible"
 model = "m-c"
 api_base = "{BASE}/c/v1"
-)");
+)"));
   ChatRequest req = Harness::Ask("primary");
   req.overrides.fallbacks = std::vector<std::string>{"other"};
   req.overrides.num_retries = 0;
