@@ -13,6 +13,7 @@
 #include "cli/diagnostics.h"
 #include "cli/listen_address.h"
 #include "cli/runtime.h"
+#include "core/prober.h"
 #include "net/http_server.h"
 #include "server/gateway.h"
 #include "util/log.h"
@@ -91,6 +92,8 @@ int RunServe(const GlobalOptions& g, const ServeOptions& o) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   Runtime rt = BuildRuntime(*config);
+  Prober prober(*rt.router);  // brings cooling deployments back as soon as they heal
+  prober.Start();
   Gateway gw(*rt.router, config->server);
   net::ServerOptions so;
   so.host = addr->host;

@@ -11,6 +11,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -24,6 +25,11 @@ struct DeploymentState {
   CircuitState circuit;
   LimitState limits;
   std::atomic<int> in_flight{0};
+  // When a request last wanted this deployment (it was a candidate, cooling or not), as
+  // steady-clock ticks: background probes run only for deployments still wanted.
+  std::atomic<SteadyClock::rep> last_wanted{0};
+  // When the background prober last probed it (guarded by mu).
+  std::optional<TimePoint> last_probe;
   // Recent latency (ms): EWMA for lowest-latency, a ring for p50.
   double ewma_ms = 0;
   bool has_latency = false;

@@ -49,6 +49,7 @@ std::vector<const Deployment*> Walk::Candidates(const Group& g, TimePoint now, b
       unusable_.push_back(d->cfg.id + ": " + d->unusable_reason);
       continue;
     }
+    d->state->last_wanted.store(now.time_since_epoch().count(), std::memory_order_relaxed);
     std::lock_guard<std::mutex> lock(d->state->mu);
     bool forced = d == forced_;
     if (!forced && IsCooling(d->state->circuit, now)) continue;

@@ -276,3 +276,16 @@ test('a non-loopback listen without api_keys is refused (exit 2)', async () => {
   assert.equal(r.code, 2);
   assert.match(r.stderr, /api_keys/);
 });
+
+test('/health shows a cooling deployment and "degraded" while its group lives on its fallback', async () => {
+  const s = await serve({ '/a': [{ status: 401, body: { error: { message: 'Incorrect API key' } } }], '/b': [{ reply: 'b' }] });
+  const r = await post(s, ask());
+  assert.equal(r.status, 200);
+  assert.equal(r.headers['x-detour-deployment'], 'back');
+  const health = JSON.parse((await curl([`${s.url}/health`])).body);
+  assert.equal(health.status, 'degraded');
+  const prim = health.deployments.find((d) => d.id === 'prim');
+  assert.equal(prim.state, 'cooling');
+  assert.ok(prim.cooldown_remaining_s > 20 && prim.cooldown_remaining_s <= 30, String(prim.cooldown_remaining_s));
+  assert.equal(prim.error_rate_1m, 1);
+});

@@ -172,3 +172,70 @@ TEST_CASE("rpm exhausted everywhere with no fallback: 429 with Retry-After, no u
 
 }  // namespace
 }  // namespace detour::router_test
+
+namespace detour::router_test {
+namespace {
+
+TEST_CASE("tpm limit: once a deployment's tokens this minute reach tpm, traffic goes elsewhere") {
+  FakeScript s;
+  FakeStep big = FakeStep::Reply("a");
+  big.usage = Json{{"prompt_tokens", 400}, {"completion_tokens", 100}};
+  s.Route("/a", {big});
+  s.Route("/b", {FakeStep::Reply("b")});
+  // 500 tokens per answer: a reaches its 1000-token minute after two requests.
+  Harness h(s, TwoInGroup("strategy = \"priority\"", "order = 1\ntpm = 1000", "order = 2"));
+  for (int i = 0; i < 5; i++) REQUIRE(h.Complete("g").ok());
+  CHECK(h.Hits("/a") == 2);
+  CHECK(h.Hits("/b") == 3);
+}
+
+}  // namespace
+}  // namespace detour::router_test
+
+namespace detour::router_test {
+namespace {
+
+TEST_CASE("background probe: a cooling deployment that heals takes traffic again before its cooldown ends") {
+  FakeScript s;
+  s.Route("/a", {Error(401, R"({"error":{"message":"key revoked"}})"), FakeStep::Reply("healed")});
+  s.Route("/b", {FakeStep::Reply("backup")});
+  Harness h(s, PrimaryBackup("num_retries = 0\ncooldown = \"60s\"\nprobe_interval = \"200ms\""));
+  CHECK(h.Complete("primary")->route.deployment == "b");  // a: 401, cools for 60 s
+  REQUIRE(h.Cooling("a"));
+  Prober prober(*h.router);
+  prober.Start();
+  REQUIRE(WaitUntil([&] { return !h.Cooling("a"); }, Millis(5000)));
+  prober.Stop();
+  auto probes = h.fake.Requests();
+  REQUIRE(probes.size() >= 3);
+  CHECK(probes[2].route == "/a");
+  CHECK(probes[2].BodyJson()["max_tokens"] == 1);
+  CHECK(h.Complete("primary")->route.deployment == "a");
+}
+
+TEST_CASE("background probe: nothing is probed with health_probe = false or when no request wants it") {
+  FakeScript s;
+  s.Route("/a", {FakeStep::Reply("a")});
+  s.Route("/b", {FakeStep::Reply("b")});
+  Harness h(s, TwoInGroup("probe_interval = \"100ms\"", "health_probe = false", ""));
+  auto cool = [&](const std::string& id, bool wanted) {
+    DeploymentState& st = h.state->Slot(id);
+    std::lock_guard<std::mutex> lock(st.mu);
+    st.circuit.open_until = SteadyClock::now() + std::chrono::seconds(60);
+    st.last_probe.reset();
+    st.last_wanted.store(wanted ? SteadyClock::now().time_since_epoch().count() : 0);
+  };
+  Prober prober(*h.router);
+  cool("a", true);
+  cool("b", true);
+  CHECK(prober.RunOnce() == 1);  // b only: a has health_probe = false
+  CHECK(h.Hits("/a") == 0);
+  CHECK(h.Hits("/b") == 1);
+  CHECK_FALSE(h.Cooling("b"));
+  cool("b", false);  // cooling, but no request has wanted it
+  CHECK(prober.RunOnce() == 0);
+  CHECK(h.Hits("/b") == 1);
+}
+
+}  // namespace
+}  // namespace detour::router_test

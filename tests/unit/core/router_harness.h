@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "config/load.h"
+#include "core/prober.h"
 #include "core/router.h"
 #include "net/http_client.h"
 #include "support/fake_upstream.h"
