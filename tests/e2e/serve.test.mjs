@@ -19,7 +19,7 @@ ${server}
 [router]
 num_retries = 1
 timeout = "5s"
-first_token_timeout = "3s"
+first_token_timeout = "5s"
 stream_idle_timeout = "600ms"
 stream_resume = "off"
 backoff = { base = "10ms", max = "50ms" }
