@@ -1,5 +1,6 @@
 #include "core/router.h"
 
+#include "core/commit_gate.h"
 #include "core/walk.h"
 
 namespace detour {
@@ -22,73 +23,6 @@ RouteFailure UnknownModel(const RouteTable& t, const std::string& model) {
   f.error.param = "model";
   return f;
 }
-
-// Streams: holds chunks back until the first content token (pre-commit), so a failed
-// attempt leaks nothing; then commits and forwards. Also hides the usage chunk (and the
-// "usage": null fields) from callers that did not ask for it (SPEC 8).
-class CommitGate {
- public:
-  CommitGate(const ChatRequest& req, StreamObserver& obs, Clock& clock, const CancelFlag* cancel)
-      : req_(req), obs_(obs), clock_(clock), cancel_(cancel) {}
-
-  // Per attempt: forget anything buffered from a failed attempt.
-  void BeginAttempt(const Deployment& d, const RouteInfo& so_far) {
-    pending_.clear();
-    started_ = clock_.Now();
-    route_ = so_far;
-    route_.deployment = d.cfg.id;
-    route_.group = d.cfg.model_name;
-    first_token_.reset();
-  }
-
-  bool OnChunk(StreamChunk& c) {
-    if (cancel_ && cancel_->load()) return false;
-    if (!committed_) {
-      if (!c.has_content) {
-        pending_.push_back(std::move(c));
-        return true;
-      }
-      first_token_ = std::chrono::duration_cast<Millis>(clock_.Now() - started_);
-      if (!Commit()) return false;
-    }
-    return Emit(c);
-  }
-
-  // A stream that ended cleanly without any content token still has to reach the client.
-  bool Finish() { return committed_ || Commit(); }
-
-  bool committed() const { return committed_; }
-  std::optional<Millis> first_token() const { return first_token_; }
-
- private:
-  bool Commit() {
-    committed_ = true;
-    if (!obs_.OnCommit(route_)) return false;
-    for (auto& p : pending_)
-      if (!Emit(p)) return false;
-    pending_.clear();
-    return true;
-  }
-
-  bool Emit(StreamChunk& c) {
-    if (!req_.client_wants_usage) {
-      bool usage_only = c.usage && (!c.data.contains("choices") || c.data["choices"].empty());
-      if (usage_only) return true;
-      c.data.erase("usage");
-    }
-    return obs_.OnChunk(c);
-  }
-
-  const ChatRequest& req_;
-  StreamObserver& obs_;
-  Clock& clock_;
-  const CancelFlag* cancel_;
-  std::vector<StreamChunk> pending_;
-  bool committed_ = false;
-  TimePoint started_;
-  RouteInfo route_;
-  std::optional<Millis> first_token_;
-};
 
 }  // namespace
 
@@ -145,10 +79,12 @@ Expected<StreamResult, RouteFailure> Router::Stream(const ChatRequest& in, Strea
   Walk walk(*table, req, clock_, opts);
   auto routed = walk.Run([&](const Deployment& d, const AttemptLimits& limits, const RouteInfo& so_far) {
     AttemptOutcome out;
-    gate.BeginAttempt(d, so_far);
+    gate.BeginAttempt(d, so_far, limits);
     auto r = d.provider->Stream(req, limits, [&](StreamChunk& c) { return gate.OnChunk(c); });
     if (r.ok() && !gate.Finish())
       r = Fail(MakeError(ErrorKind::kCanceled, "the client went away"));
+    if (gate.diverged())  // not the client: this deployment could not repair the stream
+      r = Fail(MakeError(ErrorKind::kServerError, "stream replay did not reproduce the text already sent"));
     out.first_token = gate.first_token();
     out.committed = gate.committed();
     if (!r.ok()) {

@@ -84,6 +84,10 @@ void Walk::PlanForcedProbe(const std::vector<std::string>& rest) {
   forced_ = earliest;
 }
 
+bool Walk::ReplayAllowed() const {
+  return req_.stream && table_.config().router.stream_resume == "replay";
+}
+
 AttemptLimits Walk::LimitsFor(const Deployment& d, TimePoint now) const {
   AttemptLimits l;
   l.hard_deadline = deadline_;
@@ -133,9 +137,16 @@ Walk::GroupEnd Walk::WalkGroup(const Group& g, const AttemptFn& attempt) {
       if (opts_.on_attempt) opts_.on_attempt(rec);
       return end;
     };
-    if (out.committed) {
+    if (out.committed || committed_failure_) {
+      // The client already has part of the answer. With stream_resume = "replay" the rest
+      // of the chain may repair it (router.cc, ReplayGate); each deployment gets one try.
       committed_failure_ = true;
-      return announce(GroupEnd::kStop);
+      if (kind == ErrorKind::kCanceled || !ReplayAllowed()) return announce(GroupEnd::kStop);
+      done_.insert(&dep);
+      rec.falls_back = true;
+      if (opts_.on_attempt) opts_.on_attempt(rec);
+      retrying = true;
+      continue;
     }
     if (kind == ErrorKind::kCanceled || kind == ErrorKind::kBadRequest) return announce(GroupEnd::kStop);
     if (kind == ErrorKind::kContextWindow || kind == ErrorKind::kContentPolicy) {

@@ -53,6 +53,7 @@ class Walk {
   RouteFailure Failure() const;
   double RetryAfterHint(TimePoint now) const;
   bool ChainHasOtherOptions(const Group& current) const;
+  bool ReplayAllowed() const;
   // Whether a retry in `g` could go anywhere: some usable member that is not a silent
   // failure excluded by the no-re-send rule.
   bool HasRetryTarget(const Group& g) const;
@@ -74,6 +75,7 @@ class Walk {
   std::optional<Error> stop_error_;
   std::optional<double> told_retry_after_;  // smallest Retry-After any attempt was told
   bool committed_failure_ = false;
+  std::set<const Deployment*> done_;  // failed after commit: never tried again in this request
 };
 
 }  // namespace detour

@@ -27,7 +27,7 @@ bool Walk::ChainHasOtherOptions(const Group& current) const {
     if (visited_.count(name)) continue;
     if (const Group* g = table_.FindGroup(name))
       for (const Deployment* d : g->members)
-        if (d->usable() && !silent_failed_.count(d)) return true;
+        if (d->usable() && !silent_failed_.count(d) && !done_.count(d)) return true;
   }
   return false;
 }
@@ -35,7 +35,7 @@ bool Walk::ChainHasOtherOptions(const Group& current) const {
 bool Walk::HasRetryTarget(const Group& g) const {
   bool allow_silent = !ChainHasOtherOptions(g);
   for (const Deployment* d : g.members)
-    if (d->usable() && (allow_silent || !silent_failed_.count(d))) return true;
+    if (d->usable() && !done_.count(d) && (allow_silent || !silent_failed_.count(d))) return true;
   return false;
 }
 
@@ -50,6 +50,7 @@ std::vector<const Deployment*> Walk::Candidates(const Group& g, TimePoint now, b
       continue;
     }
     d->state->last_wanted.store(now.time_since_epoch().count(), std::memory_order_relaxed);
+    if (done_.count(d)) continue;
     std::lock_guard<std::mutex> lock(d->state->mu);
     bool forced = d == forced_;
     if (!forced && IsCooling(d->state->circuit, now)) continue;
@@ -93,7 +94,7 @@ Walk::Pick Walk::PickDeployment(const Group& g, bool retrying) {
   Pick pick;
   TimePoint limit = std::min(deadline_, now + table_.retry().max_retry_after());
   for (const Deployment* d : g.members) {
-    if (!d->usable() || (silent_failed_.count(d) && !allow_silent)) continue;
+    if (!d->usable() || done_.count(d) || (silent_failed_.count(d) && !allow_silent)) continue;
     std::lock_guard<std::mutex> lock(d->state->mu);
     const auto& until = d->state->circuit.open_until;
     if (until && *until > now && *until <= limit && (!pick.wait_until || *until < *pick.wait_until))

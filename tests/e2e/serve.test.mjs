@@ -12,7 +12,7 @@ after(async () => {
   await f.stop();
 });
 
-function toml({ router = '', server = '' } = {}) {
+function toml({ router = '', server = '', resume = 'off' } = {}) {
   return `
 [server]
 ${server}
@@ -21,7 +21,7 @@ num_retries = 1
 timeout = "5s"
 first_token_timeout = "5s"
 stream_idle_timeout = "600ms"
-stream_resume = "off"
+stream_resume = "${resume}"
 backoff = { base = "10ms", max = "50ms" }
 ${router}
 [router.fallbacks]
@@ -288,4 +288,19 @@ test('/health shows a cooling deployment and "degraded" while its group lives on
   assert.equal(prim.state, 'cooling');
   assert.ok(prim.cooldown_remaining_s > 20 && prim.cooldown_remaining_s <= 30, String(prim.cooldown_remaining_s));
   assert.equal(prim.error_rate_1m, 1);
+});
+
+test('stream_resume = "replay": a stream cut after commit is repaired seamlessly from the backup', async () => {
+  await f.setScript({ routes: { '/a': [{ stream: ['Hel', 'lo', ' wor', 'ld'], mode: 'cut', cut_after: 3 }],
+    '/b': [{ stream: ['Hello', ' world', '!'] }] } });
+  const s = await startServe(writeConfig(toml({ resume: 'replay' })));
+  servers.push(s);
+  const r = await post(s, ask({ stream: true }), ['-N']);
+  assert.equal(r.status, 200);
+  assert.equal(r.headers['x-detour-deployment'], 'prim');  // the first token came from the primary
+  const evs = events(r.body);
+  assert.equal(text(evs), 'Hello world!');
+  assert.equal(evs.at(-1), '[DONE]');
+  assert.equal(evs.filter((e) => e.startsWith('{') && JSON.parse(e).choices[0]?.delta?.role).length, 1);
+  assert.ok(!evs.some((e) => e.startsWith('{"error"')));
 });

@@ -70,14 +70,15 @@ TEST_CASE("slow first token: first_token_timeout fails over before anything is c
   CHECK(h.Hits("/a") == 1);
 }
 
-TEST_CASE("a stall after commit ends the stream with a committed failure and no fallback") {
+TEST_CASE("stream_resume = off: a stall after commit ends the stream with a committed failure, no fallback") {
   FakeScript s;
   FakeStep stall = FakeStep::Stream({"par", "tial", " never"});
   stall.chunk_interval_ms = 2000;
   stall.first_chunk_delay_ms = 0;
   s.Route("/a", {stall});
   s.Route("/b", {FakeStep::Stream({"backup"})});
-  std::string cfg = Replace(kConfig, "first_token_timeout = \"500ms\"", "first_token_timeout = \"5s\"");
+  std::string cfg = Replace(kConfig, "first_token_timeout = \"500ms\"",
+                            "first_token_timeout = \"5s\"\nstream_resume = \"off\"");
   Harness h(s, cfg + "\n");
   ChatRequest req = Harness::Ask("primary");
   req.stream = true;
