@@ -2,7 +2,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { DETOUR, startFake, writeConfig, runDetour, waitFor } from './lib.mjs';
+import { DETOUR, startFake, writeConfig, runDetour, waitFor, primaryBackupToml } from './lib.mjs';
 
 const fakes = [];
 after(async () => { for (const f of fakes) await f.stop(); });
@@ -13,31 +13,12 @@ async function fake(routes) {
   return f;
 }
 
-function config(f, extra = '') {
-  return writeConfig(`
-[router]
-num_retries = 1
-timeout = "5s"
-first_token_timeout = "3s"
-backoff = { base = "10ms", max = "50ms" }
-${extra}
-[router.fallbacks]
-primary = ["backup"]
-
-[[deployments]]
-model_name = "primary"
-provider = "openai-compatible"
-model = "up-primary"
-api_base = "${f.base}/a/v1"
-api_key = "sk-primary-secret-0001"
-
-[[deployments]]
-model_name = "backup"
-provider = "openai-compatible"
-model = "up-backup"
-api_base = "${f.base}/b/v1"
-api_key = "sk-backup-secret-0002"
-`);
+function config(f) {
+  return writeConfig(primaryBackupToml(f.base, {
+    router: 'num_retries = 1\ntimeout = "5s"\nfirst_token_timeout = "3s"\nbackoff = { base = "10ms", max = "50ms" }',
+    a: 'api_key = "sk-primary-secret-0001"',
+    b: 'api_key = "sk-backup-secret-0002"',
+  }));
 }
 
 test('piped prompt streams the answer to stdout and exits 0', async () => {

@@ -58,6 +58,33 @@ export async function startFake(script) {
   };
 }
 
+// The shape most tests use: group "primary" (deployment on the fake's /a prefix) falls
+// back to group "backup" (/b). The strings are extra lines for each section.
+export function primaryBackupToml(base, { server = '', router = '', a = '', b = '' } = {}) {
+  return `
+[server]
+${server}
+[router]
+${router}
+[router.fallbacks]
+primary = ["backup"]
+
+[[deployments]]
+model_name = "primary"
+provider = "openai-compatible"
+model = "up-primary"
+api_base = "${base}/a/v1"
+${a}
+
+[[deployments]]
+model_name = "backup"
+provider = "openai-compatible"
+model = "up-backup"
+api_base = "${base}/b/v1"
+${b}
+`;
+}
+
 // Writes `toml` to a temp detour.toml and returns its path.
 export function writeConfig(toml, dir = tempDir()) {
   const path = join(dir, 'detour.toml');

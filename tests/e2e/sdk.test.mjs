@@ -2,29 +2,14 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { startFake, startServe, writeConfig } from './lib.mjs';
+import { startFake, startServe, writeConfig, primaryBackupToml } from './lib.mjs';
 
 let f, s, client;
 before(async () => {
   f = await startFake({ routes: { '': [{ reply: 'x' }] } });
-  s = await startServe(writeConfig(`
-[router]
-num_retries = 0
-first_token_timeout = "3s"
-stream_resume = "off"
-[router.fallbacks]
-primary = ["backup"]
-[[deployments]]
-model_name = "primary"
-provider = "openai-compatible"
-model = "up-primary"
-api_base = "${f.base}/a/v1"
-[[deployments]]
-model_name = "backup"
-provider = "openai-compatible"
-model = "up-backup"
-api_base = "${f.base}/b/v1"
-`));
+  s = await startServe(writeConfig(primaryBackupToml(f.base, {
+    router: 'num_retries = 0\nfirst_token_timeout = "3s"\nstream_resume = "off"',
+  })));
   client = new OpenAI({ baseURL: `${s.url}/v1`, apiKey: 'unused', maxRetries: 0, timeout: 20000 });
 });
 after(async () => { await s.stop(); await f.stop(); });

@@ -1,48 +1,30 @@
 // `detour serve` over HTTP, driven with curl: status codes, headers, exact SSE bytes,
 // streaming commit semantics, errors and auth.
-import { test, after, before } from 'node:test';
+import { test, after, afterEach, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { startFake, startServe, writeConfig, curl, runDetour, waitFor } from './lib.mjs';
+import { startFake, startServe, writeConfig, curl, runDetour, waitFor, primaryBackupToml } from './lib.mjs';
 
 let f;
 const servers = [];
 before(async () => { f = await startFake({ routes: { '': [{ reply: 'unused' }] } }); });
-after(async () => {
-  for (const s of servers) await s.stop('SIGKILL');
-  await f.stop();
-});
+// Each test's detour stops with the test: a leftover one (e.g. its background prober)
+// would otherwise add hits to the shared fake upstream.
+afterEach(async () => { while (servers.length) await servers.pop().stop('SIGKILL'); });
+after(async () => { await f.stop(); });
 
 function toml({ router = '', server = '', resume = 'off' } = {}) {
-  return `
-[server]
-${server}
-[router]
-num_retries = 1
+  return primaryBackupToml(f.base, {
+    server,
+    router: `num_retries = 1
 timeout = "5s"
 first_token_timeout = "5s"
 stream_idle_timeout = "600ms"
 stream_resume = "${resume}"
 backoff = { base = "10ms", max = "50ms" }
-${router}
-[router.fallbacks]
-primary = ["backup"]
-
-[[deployments]]
-id = "prim"
-model_name = "primary"
-provider = "openai-compatible"
-model = "up-primary"
-api_base = "${f.base}/a/v1"
-api_key = "sk-primary-secret-0001"
-
-[[deployments]]
-id = "back"
-model_name = "backup"
-provider = "openai-compatible"
-model = "up-backup"
-api_base = "${f.base}/b/v1"
-price = { input = 1.0, output = 2.0 }
-`;
+${router}`,
+    a: 'id = "prim"\napi_key = "sk-primary-secret-0001"',
+    b: 'id = "back"\nprice = { input = 1.0, output = 2.0 }',
+  });
 }
 
 async function serve(routes, opts = {}) {
