@@ -72,3 +72,22 @@ test('SIGTERM: the running stream completes, then the process exits 0', async ()
   const { code } = await s.exited;
   assert.equal(code, 0);
 });
+
+test('SIGHUP: new client keys apply to the next requests', async () => {
+  await f.setScript({ routes: { '/old': [{ reply: 'ok' }] } });
+  const path = writeConfig(cfg('/old'));
+  const s = await startServe(path);
+  try {
+    const ask = (extra = []) => curl(['-X', 'POST', `${s.url}/v1/chat/completions`, '--data-binary',
+      JSON.stringify({ model: 'primary', messages: [{ role: 'user', content: 'hi' }] }), ...extra]);
+    assert.equal((await ask()).status, 200);
+    writeFileSync(path, cfg('/old', 'api_keys = ["client-key-abcdef"]'));
+    s.child.kill('SIGHUP');
+    await waitFor(() => /config reloaded/.test(s.out.stderr), 10000, 'the reload');
+    assert.equal((await ask()).status, 401);
+    assert.equal((await ask(['-H', 'authorization: Bearer client-key-abcdef'])).status, 200);
+    assert.doesNotMatch(s.out.stderr, /client-key-abcdef/);
+  } finally {
+    await s.stop('SIGKILL');
+  }
+});
