@@ -55,15 +55,9 @@ class StdoutStream : public StreamObserver {
  public:
   bool OnCommit(const RouteInfo&) override { return true; }
   bool OnChunk(StreamChunk& c) override {
-    const auto& choices = c.data.value("choices", Json::array());
-    if (choices.empty()) return true;
-    const auto& delta = choices[0].value("delta", Json::object());
-    auto it = delta.find("content");
-    if (it != delta.end() && it->is_string()) {
-      const auto& s = it->get_ref<const std::string&>();
-      std::cout << s << std::flush;
-      if (!s.empty()) any_ = mid_line_ = true;
-    }
+    if (c.text.empty()) return true;
+    std::cout << c.text << std::flush;
+    any_ = mid_line_ = true;
     return true;
   }
   // Ends the current output line, if one is open.

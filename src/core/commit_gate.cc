@@ -5,26 +5,15 @@
 namespace detour {
 namespace {
 
-// Choice 0's delta, or nullptr (usage-only chunks have no choices).
-Json* Delta(StreamChunk& c) {
+// Replaces choice 0's delta text (the chunk keeps every other field as the upstream sent it).
+void SetText(StreamChunk& c, std::string text) {
+  c.data["choices"][0]["delta"]["content"] = text;
+  c.text = std::move(text);
+}
+
+bool HasChoices(const StreamChunk& c) {
   auto it = c.data.find("choices");
-  if (it == c.data.end() || !it->is_array() || it->empty()) return nullptr;
-  Json& choice = (*it)[0];
-  auto d = choice.find("delta");
-  return d != choice.end() && d->is_object() ? &*d : nullptr;
-}
-
-std::string TextOf(const Json& delta) {
-  auto it = delta.find("content");
-  return it != delta.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-bool HasNonText(const Json& delta) {
-  for (const char* k : {"tool_calls", "function_call", "refusal"}) {
-    auto it = delta.find(k);
-    if (it != delta.end() && !it->is_null()) return true;
-  }
-  return false;
+  return it != c.data.end() && it->is_array() && !it->empty();
 }
 
 }  // namespace
@@ -38,7 +27,6 @@ void CommitGate::BeginAttempt(const Deployment& d, const RouteInfo& so_far, cons
     // "within first_token_timeout plus the time the original took" (SPEC 3.5)
     replaying_ = true;
     matched_ = 0;
-    diverged_ = !replayable_;
     catch_up_by_ = limits.first_token_deadline + (now - started_);
   }
   pending_.clear();
@@ -78,16 +66,12 @@ bool CommitGate::Commit() {
 }
 
 bool CommitGate::Emit(StreamChunk& c) {
-  if (Json* delta = Delta(c)) {
-    size_t before = sent_.size();
-    sent_ += TextOf(*delta);
-    if (replaying_ && matched_ == before) matched_ = sent_.size();  // a caught-up replay stays so
-    if (HasNonText(*delta) || c.data["choices"].size() > 1 || c.data["choices"][0].value("index", 0) != 0)
-      replayable_ = false;
-  }
+  size_t before = sent_.size();
+  sent_ += c.text;
+  if (replaying_ && matched_ == before) matched_ = sent_.size();  // a caught-up replay stays so
+  if (!c.text_only) replayable_ = false;
   if (!req_.client_wants_usage) {
-    bool usage_only = c.usage && (!c.data.contains("choices") || c.data["choices"].empty());
-    if (usage_only) return true;
+    if (c.usage && !HasChoices(c)) return true;  // the usage chunk
     c.data.erase("usage");
   }
   return obs_.OnChunk(c);
@@ -97,14 +81,13 @@ bool CommitGate::Emit(StreamChunk& c) {
 bool CommitGate::Replay(StreamChunk& c) {
   if (diverged_) return false;
   bool caught_up = matched_ == sent_.size();
-  Json* delta = Delta(c);
-  if (!delta) return caught_up ? Emit(c) : true;  // usage chunk
+  if (!HasChoices(c)) return caught_up ? Emit(c) : true;  // usage chunk
   if (caught_up) {
     if (!first_token_ && c.has_content) first_token_ = std::chrono::duration_cast<Millis>(clock_.Now() - started_);
     return Emit(c);
   }
-  if (clock_.Now() > catch_up_by_ || HasNonText(*delta)) return Diverge();
-  std::string text = TextOf(*delta);
+  if (clock_.Now() > catch_up_by_ || !c.text_only) return Diverge();
+  const std::string& text = c.text;
   size_t need = sent_.size() - matched_;
   size_t n = std::min(need, text.size());
   if (sent_.compare(matched_, n, text, 0, n) != 0) return Diverge();
@@ -112,10 +95,10 @@ bool CommitGate::Replay(StreamChunk& c) {
   if (text.size() <= need) {
     if (c.finish_reason && matched_ < sent_.size()) return Diverge();  // shorter answer
     if (!c.finish_reason) return true;  // swallowed: the client already has this text
-    (*delta)["content"] = "";
+    SetText(c, "");
     return Emit(c);
   }
-  (*delta)["content"] = text.substr(n);  // only what the client has not seen
+  SetText(c, text.substr(n));  // only what the client has not seen
   return Emit(c);
 }
 

@@ -33,7 +33,8 @@ class CommitGate {
 
   bool committed() const { return committed_; }
   bool diverged() const { return diverged_; }
-  bool replaying() const { return replaying_; }
+  // Whether what the client received can be reproduced by a replay (text only).
+  bool replayable() const { return replayable_; }
   std::optional<Millis> first_token() const { return first_token_; }
 
  private:

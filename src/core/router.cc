@@ -87,6 +87,7 @@ Expected<StreamResult, RouteFailure> Router::Stream(const ChatRequest& in, Strea
       r = Fail(MakeError(ErrorKind::kServerError, "stream replay did not reproduce the text already sent"));
     out.first_token = gate.first_token();
     out.committed = gate.committed();
+    out.replayable = gate.replayable();
     if (!r.ok()) {
       out.error = std::move(r.error());
       return out;

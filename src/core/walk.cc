@@ -139,12 +139,12 @@ Walk::GroupEnd Walk::WalkGroup(const Group& g, const AttemptFn& attempt) {
     };
     if (out.committed || committed_failure_) {
       // The client already has part of the answer. With stream_resume = "replay" the rest
-      // of the chain may repair it (router.cc, ReplayGate); each deployment gets one try.
+      // of the chain may repair it (core/commit_gate.cc); each deployment gets one try.
       committed_failure_ = true;
-      if (kind == ErrorKind::kCanceled || !ReplayAllowed()) return announce(GroupEnd::kStop);
+      if (kind == ErrorKind::kCanceled || !ReplayAllowed() || !out.replayable)
+        return announce(GroupEnd::kStop);
       done_.insert(&dep);
-      rec.falls_back = true;
-      if (opts_.on_attempt) opts_.on_attempt(rec);
+      announce(GroupEnd::kExhausted);  // logs "moving on"; the loop picks the next deployment
       retrying = true;
       continue;
     }

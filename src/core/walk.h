@@ -23,6 +23,7 @@ struct AttemptOutcome {
   Usage usage;                        // when ok
   std::optional<Millis> first_token;  // streams
   bool committed = false;             // a stream forwarded tokens before failing
+  bool replayable = true;             // what was forwarded can be reproduced by a replay
 };
 
 using AttemptFn = std::function<AttemptOutcome(const Deployment&, const AttemptLimits&,

@@ -53,6 +53,10 @@ struct ChatResponse {
 struct StreamChunk {
   Json data;
   bool has_content = false;                  // carries a content token (text, refusal, tool call)
+  std::string text;                          // choice 0's delta text ("" when none)
+  // False when the chunk carries more than choice-0 text (tool or function calls, a
+  // refusal, another choice): what stream replay cannot reproduce by comparing text.
+  bool text_only = true;
   std::optional<std::string> finish_reason;  // set on the chunk that ends choice 0
   std::optional<Usage> usage;                // set on a usage chunk (choices empty)
 };

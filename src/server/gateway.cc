@@ -1,28 +1,20 @@
 #include "server/gateway.h"
 
-#include <cstdio>
-
 #include "server/auth.h"
 #include "server/error_response.h"
 #include "server/health.h"
 #include "server/openai_api.h"
 #include "server/request_log.h"
 #include "server/stream_bridge.h"
-#include "util/log.h"
 
 namespace detour {
 namespace {
 
-void AddRouteHeaders(const RouteInfo& route, net::ServerResponse& out) {
+// `attempts` counts every upstream attempt made so far, the answering one included.
+void AddRouteHeaders(const RouteInfo& route, size_t attempts, net::ServerResponse& out) {
   out.headers.emplace_back("x-detour-deployment", route.deployment);
   out.headers.emplace_back("x-detour-model-group", route.group);
-  out.headers.emplace_back("x-detour-attempts", std::to_string(route.attempts.size()));
-}
-
-std::string FormatCost(double usd) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6f", usd);
-  return buf;
+  out.headers.emplace_back("x-detour-attempts", std::to_string(attempts));
 }
 
 }  // namespace
@@ -97,20 +89,17 @@ void Gateway::Complete(ChatRequest req, net::ServerResponse& out) {
   auto r = router_.Complete(req, LoggingRouteOptions(req.model));
   if (!r.ok()) {
     WriteRouteFailure(r.error(), out);
-    RouteInfo failed;
-    failed.attempts = r.error().attempts;
-    LogRequest(req.model, out.status, failed, started, false);
+    LogFailedRequest(req.model, out.status, r.error(), started, false);
     return;
   }
   out.status = 200;
-  AddRouteHeaders(r->route, out);
-  if (r->route.cost_usd > 0) out.headers.emplace_back("x-detour-cost-usd", FormatCost(r->route.cost_usd));
+  AddRouteHeaders(r->route, r->route.attempts.size(), out);
+  if (r->route.cost_usd > 0) out.headers.emplace_back("x-detour-cost-usd", FormatUsd(r->route.cost_usd));
   out.body = r->response.body.dump();
   LogRequest(req.model, 200, r->route, started, false);
 }
 
 void Gateway::Stream(ChatRequest req, net::ServerResponse& out) {
-  std::string group = req.model;
   auto bridge = StreamBridge::Start(router_, std::move(req));
   auto outcome = bridge->WaitForCommit();
   if (!outcome.committed) {
@@ -120,9 +109,8 @@ void Gateway::Stream(ChatRequest req, net::ServerResponse& out) {
   out.status = 200;
   out.content_type = "text/event-stream";
   out.headers.emplace_back("Cache-Control", "no-cache");
-  AddRouteHeaders(outcome.route, out);
-  // x-detour-attempts counts the attempt that produced the first token too.
-  out.headers.back().second = std::to_string(outcome.route.attempts.size() + 1);
+  // At commit the route lists the attempts before the one that produced the first token.
+  AddRouteHeaders(outcome.route, outcome.route.attempts.size() + 1, out);
   out.stream = [bridge](net::BodyWriter& w) { bridge->Pump(w); };
 }
 

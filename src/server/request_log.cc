@@ -36,10 +36,20 @@ void LogRequest(const std::string& group, int status, const RouteInfo& route, Ti
                      " attempts=" + std::to_string(route.attempts.size()) + " ms=" + Format("%.1f", ms);
   if (!route.attempts.empty() && route.attempts.back().ok) {
     const auto& u = route.attempts.back().usage;
-    line += " tokens=" + std::to_string(u.total()) + " cost_usd=" + Format("%.6f", route.cost_usd);
+    line += " tokens=" + std::to_string(u.total()) + " cost_usd=" + FormatUsd(route.cost_usd);
   }
   log::Info(line);
 }
+
+void LogFailedRequest(const std::string& group, int status, const RouteFailure& f, TimePoint started,
+                      bool stream) {
+  if (!log::Enabled(log::Level::kInfo)) return;
+  RouteInfo failed;
+  failed.attempts = f.attempts;
+  LogRequest(group, status, failed, started, stream);
+}
+
+std::string FormatUsd(double usd) { return Format("%.6f", usd); }
 
 RouteOptions LoggingRouteOptions(const std::string& group, const CancelFlag* cancel) {
   RouteOptions o;

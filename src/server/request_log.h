@@ -12,6 +12,10 @@ namespace detour {
 void LogFailedAttempt(const std::string& group, const AttemptRecord& a);
 void LogRequest(const std::string& group, int status, const RouteInfo& route, TimePoint started,
                 bool stream);
+void LogFailedRequest(const std::string& group, int status, const RouteFailure& f, TimePoint started,
+                      bool stream);
+// "0.000123": dollars as detour prints them (logs, x-detour-cost-usd).
+std::string FormatUsd(double usd);
 // A RouteOptions whose listener logs failed attempts.
 RouteOptions LoggingRouteOptions(const std::string& group, const CancelFlag* cancel = nullptr);
 

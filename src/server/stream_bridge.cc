@@ -39,13 +39,8 @@ void StreamBridge::Run(Router& router, ChatRequest req) {
   Observer obs(*this);
   TimePoint started = SteadyClock::now();
   auto r = router.Stream(req, obs, LoggingRouteOptions(req.model, &cancel_));
-  if (r.ok()) {
-    LogRequest(req.model, 200, r->route, started, true);
-  } else {
-    RouteInfo failed;
-    failed.attempts = r.error().attempts;
-    LogRequest(req.model, r.error().committed ? 200 : r.error().status, failed, started, true);
-  }
+  if (r.ok()) LogRequest(req.model, 200, r->route, started, true);
+  else LogFailedRequest(req.model, r.error().committed ? 200 : r.error().status, r.error(), started, true);
   std::lock_guard<std::mutex> lock(mu_);
   if (r.ok()) {
     out_.push_back("data: [DONE]\n\n");

@@ -21,13 +21,17 @@ int64_t IntField(const Json& obj, const char* key) {
 
 bool NonEmptyString(const Json* v) { return v && v->is_string() && !v->get_ref<const std::string&>().empty(); }
 
-bool DeltaHasContent(const Json& delta) {
-  if (NonEmptyString(Field(delta, "content")) || NonEmptyString(Field(delta, "refusal")))
-    return true;
+// A refusal, tool calls or a function call: content that is not plain text.
+bool DeltaHasNonText(const Json& delta) {
+  if (NonEmptyString(Field(delta, "refusal"))) return true;
   const Json* tools = Field(delta, "tool_calls");
   if (tools && tools->is_array() && !tools->empty()) return true;
   const Json* fn = Field(delta, "function_call");
   return fn && fn->is_object() && !fn->empty();
+}
+
+bool DeltaHasContent(const Json& delta) {
+  return NonEmptyString(Field(delta, "content")) || DeltaHasNonText(delta);
 }
 
 int64_t ChoiceIndex(const Json& choice, int64_t position) {
@@ -85,11 +89,15 @@ StreamChunk ParseChunk(Json chunk) {
   if (const Json* choices = Choices(chunk)) {
     int64_t position = 0;
     for (const Json& choice : *choices) {
-      if (const Json* delta = Field(choice, "delta"))
+      bool first = ChoiceIndex(choice, position) == 0;
+      if (const Json* delta = Field(choice, "delta")) {
         out.has_content = out.has_content || DeltaHasContent(*delta);
+        const Json* content = Field(*delta, "content");
+        if (first && NonEmptyString(content)) out.text = content->get<std::string>();
+        if (!first || DeltaHasNonText(*delta)) out.text_only = false;
+      }
       const Json* finish = Field(choice, "finish_reason");
-      if (ChoiceIndex(choice, position) == 0 && NonEmptyString(finish))
-        out.finish_reason = finish->get<std::string>();
+      if (first && NonEmptyString(finish)) out.finish_reason = finish->get<std::string>();
       ++position;
     }
   }

@@ -73,5 +73,26 @@ TEST_CASE("stream_resume = off: no replay, the cut is the client's error") {
   CHECK(h->Hits("/b") == 0);
 }
 
+TEST_CASE("a stream that sent tool calls is not replayed: the cut is the client's error, no re-send") {
+  const std::string role =
+      R"(data: {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"role":"assistant","content":""}}]})";
+  const std::string tool =
+      R"(data: {"object":"chat.completion.chunk","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"name":"f","arguments":"{"}}]}}]})";
+  FakeScript s;
+  FakeStep cut = FakeStep::Status(200, role + "\n\n" + tool + "\n\n");  // ends without a finish reason
+  cut.headers = {{"content-type", "text/event-stream"}};
+  s.Route("/a", {cut});
+  s.Route("/b", {FakeStep::Stream({"text"})});
+  Harness h(s, PrimaryBackup("num_retries = 1"));
+  ChatRequest req = Harness::Ask("primary");
+  req.stream = true;
+  Collector out;
+  auto r = h.router->Stream(req, out, {});
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().committed);
+  CHECK(out.commits == 1);
+  CHECK(h.Hits("/b") == 0);
+}
+
 }  // namespace
 }  // namespace detour::router_test

@@ -111,5 +111,25 @@ TEST_CASE("wire: filter-only chunks, error chunks, finished choices, n") {
   CHECK(ChoiceCount(Json::parse(R"({})")) == 1);
 }
 
+TEST_CASE("wire: choice 0's text, and whether the chunk is text only (what replay can compare)") {
+  auto chunk = [](const char* choices) {
+    return ParseChunk(Json::parse(std::string(R"({"object":"chat.completion.chunk","choices":)") + choices + "}"));
+  };
+  StreamChunk text = chunk(R"([{"index":0,"delta":{"content":"Hel"}}])");
+  CHECK(text.text == "Hel");
+  CHECK(text.text_only);
+  StreamChunk role = chunk(R"([{"index":0,"delta":{"role":"assistant","content":""}}])");
+  CHECK(role.text.empty());
+  CHECK(role.text_only);
+  StreamChunk tool = chunk(R"([{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{"}}]}}])");
+  CHECK(tool.text.empty());
+  CHECK_FALSE(tool.text_only);
+  CHECK_FALSE(chunk(R"([{"index":0,"delta":{"refusal":"no"}}])").text_only);
+  StreamChunk second = chunk(R"([{"index":1,"delta":{"content":"other"}}])");
+  CHECK(second.text.empty());
+  CHECK_FALSE(second.text_only);
+  CHECK(chunk("[]").text_only);
+}
+
 }  // namespace
 }  // namespace detour::openai
