@@ -27,6 +27,7 @@ void CommitGate::BeginAttempt(const Deployment& d, const RouteInfo& so_far, cons
     // "within first_token_timeout plus the time the original took" (SPEC 3.5)
     replaying_ = true;
     matched_ = 0;
+    diverged_ = false;  // each deployment gets its own chance to reproduce the text
     catch_up_by_ = limits.first_token_deadline + (now - started_);
   }
   pending_.clear();

@@ -94,5 +94,34 @@ TEST_CASE("a stream that sent tool calls is not replayed: the cut is the client'
   CHECK(h.Hits("/b") == 0);
 }
 
+TEST_CASE("replay goes on along the chain: after one replay diverges, the next one may hold") {
+  FakeScript s;
+  FakeStep cut = FakeStep::Stream({"Hel", "lo", " wor", "ld"});
+  cut.mode = FakeMode::kCut;
+  cut.cut_after = 3;  // role, "Hel", "lo"
+  s.Route("/a", {cut});
+  s.Route("/b", {FakeStep::Stream({"Goodbye"})});
+  s.Route("/c", {FakeStep::Stream({"Hello", " world"})});
+  Harness h(s, PrimaryBackup("num_retries = 1\nstrategy = \"priority\"", R"(order = 1
+
+[[deployments]]
+id = "c"
+model_name = "backup"
+provider = "openai-compatible"
+model = "m-c"
+api_base = "{BASE}/c/v1"
+order = 2
+)"));
+  ChatRequest req = Harness::Ask("primary");
+  req.stream = true;
+  Collector out;
+  auto r = h.router->Stream(req, out, {});
+  REQUIRE(r.ok());
+  CHECK(out.text == "Hello world");
+  CHECK(r->route.deployment == "c");
+  CHECK(h.Hits("/b") == 1);
+  CHECK(r->route.attempts.size() == 3);
+}
+
 }  // namespace
 }  // namespace detour::router_test
