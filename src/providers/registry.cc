@@ -17,7 +17,8 @@ struct Entry {
   Factory make;
 };
 
-// anthropic and gemini are not implemented yet: MakeProvider returns nullptr for them.
+// A name the config accepts but this table lacks (anthropic, gemini: their own issue)
+// gets nullptr: the route table marks such deployments unusable and says why.
 constexpr std::array<Entry, 3> kProviders = {{
     {"openai", &openai::MakeOpenAIProvider},
     {"openai-compatible", &openai::MakeOpenAIProvider},

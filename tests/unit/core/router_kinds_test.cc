@@ -92,5 +92,38 @@ TEST_CASE("insufficient_quota (429) is auth: no retry, fallback") {
   CHECK(h.Hits("/a") == 1);
 }
 
+TEST_CASE("a provider this build does not support: the deployment is skipped with the reason, never called") {
+  FakeScript s;
+  s.Route("/b", {FakeStep::Reply("backup")});
+  Harness h(s, R"(
+[router.fallbacks]
+claude = ["backup"]
+[[deployments]]
+id = "claude"
+model_name = "claude"
+provider = "anthropic"
+model = "claude-sonnet-4-6"
+api_key = "sk-ant-test-key"
+api_base = "{BASE}/anthropic"
+[[deployments]]
+id = "b"
+model_name = "backup"
+provider = "openai-compatible"
+model = "m-b"
+api_base = "{BASE}/b/v1"
+)");
+  auto r = h.Complete("claude");
+  REQUIRE(r.ok());
+  CHECK(r->route.deployment == "b");
+  CHECK(r->route.attempts.size() == 1);
+  ChatRequest pinned = Harness::Ask("claude");
+  pinned.overrides.fallbacks = std::vector<std::string>{};
+  auto alone = h.router->Complete(pinned);
+  REQUIRE_FALSE(alone.ok());
+  CHECK(alone.error().status == 503);
+  CHECK(alone.error().error.message.find("provider \"anthropic\" is not supported by this build") != std::string::npos);
+  CHECK(h.fake.Requests().size() == 1);
+}
+
 }  // namespace
 }  // namespace detour::router_test
