@@ -1,0 +1,135 @@
+// The public face of fibers: the runtime (scheduler threads), and waiting primitives that
+// park a fiber or block a thread, whichever the caller is.
+#include "util/fiber.h"
+
+#include <poll.h>
+
+#include <algorithm>
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "util/fiber_scheduler.h"
+
+namespace detour::fiber {
+namespace {
+
+class Runtime {
+ public:
+  static Runtime& Get() {
+    static Runtime* rt = new Runtime();  // lives for the process, threads never joined
+    return *rt;
+  }
+  Scheduler* Next() { return scheds_[next_.fetch_add(1) % scheds_.size()]; }
+  size_t size() const { return scheds_.size(); }
+
+ private:
+  Runtime() {
+    size_t n = std::max(1u, std::thread::hardware_concurrency());
+    for (size_t i = 0; i < n; ++i) scheds_.push_back(new Scheduler(static_cast<int>(i)));
+    for (Scheduler* s : scheds_) std::thread([s] { s->Loop(); }).detach();
+  }
+  std::vector<Scheduler*> scheds_;
+  std::atomic<size_t> next_{0};
+};
+
+int PollMs(TimePoint until) {
+  auto left = until - Clock::now();
+  if (left <= Clock::duration::zero()) return 0;
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(left).count();
+  return static_cast<int>(std::min<int64_t>((us + 999) / 1000, 1 << 30));
+}
+
+}  // namespace
+
+void Spawn(std::function<void()> fn) {
+  auto* f = new Fiber();
+  f->fn = std::move(fn);
+  Scheduler* s = Scheduler::Current();
+  (s ? s : Runtime::Get().Next())->Post(f);
+}
+
+bool InFiber() { return Scheduler::CurrentFiber() != nullptr; }
+
+size_t SchedulerCount() { return Runtime::Get().size(); }
+
+int CurrentSchedulerIndex() {
+  Scheduler* s = Scheduler::Current();
+  return s && Scheduler::CurrentFiber() ? s->index() : -1;
+}
+
+void Yield() {
+  Fiber* f = Scheduler::CurrentFiber();
+  if (!f) {
+    std::this_thread::yield();
+    return;
+  }
+  f->sched->YieldCurrent();
+}
+
+void SleepUntil(TimePoint until) {
+  Fiber* f = Scheduler::CurrentFiber();
+  if (!f) {
+    std::this_thread::sleep_until(until);
+    return;
+  }
+  while (Clock::now() < until) {
+    f->sched->AddTimer(f, until);
+    f->sched->Park();
+    f->sched->CancelTimer(f);
+  }
+}
+
+IoHandle::~IoHandle() {
+  if (state_.sched) state_.sched->Unregister(fd_);
+}
+
+WaitResult IoHandle::Wait(bool for_write, TimePoint until) {
+  Fiber* f = Scheduler::CurrentFiber();
+  if (!f) {
+    pollfd p{fd_, static_cast<short>(for_write ? POLLOUT : POLLIN), 0};
+    int n = ::poll(&p, 1, PollMs(until));
+    return n > 0 ? WaitResult::kReady : n == 0 ? WaitResult::kTimeout : WaitResult::kReady;
+  }
+  Scheduler* s = f->sched;
+  if (!state_.sched) s->Register(fd_, &state_);
+  bool& ready = for_write ? state_.writable : state_.readable;
+  if (ready) {  // an edge arrived since the last wait: let the caller try its syscall
+    ready = false;
+    return WaitResult::kReady;
+  }
+  if (Clock::now() >= until) return WaitResult::kTimeout;
+  Fiber*& slot = for_write ? state_.writer : state_.reader;
+  slot = f;
+  f->timed_out = false;
+  s->AddTimer(f, until);
+  s->Park();
+  s->CancelTimer(f);
+  if (slot == f) slot = nullptr;  // woken by the timer
+  if (!f->timed_out) ready = false;  // the edge that woke us is being consumed
+  return f->timed_out ? WaitResult::kTimeout : WaitResult::kReady;
+}
+
+void CondVar::WaitOnce(std::unique_lock<std::mutex>& lock) {
+  Fiber* f = Scheduler::CurrentFiber();
+  if (!f) {
+    threads_.wait(lock);
+    return;
+  }
+  fibers_.push_back(f);
+  // The scheduler unlocks once this fiber is switched out, so a notifier on another
+  // thread can only post it back after its context is saved.
+  std::mutex* m = lock.release();
+  f->unlock_after_park = m;
+  f->sched->Park();
+  lock = std::unique_lock<std::mutex>(*m);
+}
+
+void CondVar::NotifyAll() {
+  for (Fiber* f : fibers_) f->sched->Post(f);
+  fibers_.clear();
+  threads_.notify_all();
+}
+
+}  // namespace detour::fiber

@@ -1,0 +1,103 @@
+// Fibers: user-mode threads on a few scheduler threads, each with its own epoll loop.
+//
+// Why: `serve` holds one blocking-style flow per connection (and one per streamed walk).
+// As kernel threads those cost two context switches per request, which dominated the
+// gateway's CPU (bench/README.md). As fibers, a flow that would block parks instead, and
+// one epoll_wait wakes every flow whose socket became ready. The code above the net layer
+// keeps its sequential shape: only the points that wait know about fibers.
+//
+// Every waiting primitive here works from both worlds: called on a fiber it parks the
+// fiber; called on an ordinary thread (chat, the prober, tests) it blocks the thread
+// (poll, condition_variable, sleep). So net and core code need not know where they run.
+//
+// Rules for code that runs on fibers: never hold a mutex across a wait (another fiber on
+// the same thread would deadlock on it); never block for long in a syscall the runtime
+// does not know about. A fiber stays on the scheduler thread it was spawned on.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+
+#include <chrono>
+
+namespace detour::fiber {
+
+using Clock = std::chrono::steady_clock;
+using TimePoint = Clock::time_point;
+
+struct Fiber;
+class Scheduler;
+
+// Starts `fn` on a fiber: on the current scheduler when called from a fiber, otherwise on
+// the next scheduler thread in turn. The runtime (one scheduler thread per core) starts on
+// first use and lives for the process. An exception escaping `fn` terminates the process.
+void Spawn(std::function<void()> fn);
+
+// Whether the caller runs on a fiber.
+bool InFiber();
+
+// Lets other ready fibers run (no-op on a thread).
+void Yield();
+
+// Sleeps until `until` (fiber: parks; thread: sleeps).
+void SleepUntil(TimePoint until);
+
+enum class WaitResult { kReady, kTimeout };
+
+// One file descriptor's readiness, for non-blocking sockets. Owned by the socket's owner;
+// used by one flow at a time (one reader and one writer may wait at once). On a fiber the
+// fd is registered (edge-triggered) with the fiber's scheduler on first wait and removed
+// on destruction; a handle must not move between scheduler threads once registered.
+class IoHandle {
+ public:
+  explicit IoHandle(int fd) : fd_(fd) {}
+  ~IoHandle();
+  IoHandle(const IoHandle&) = delete;
+  IoHandle& operator=(const IoHandle&) = delete;
+
+  int fd() const { return fd_; }
+  // Waits until the fd may be readable (writable) or `until` passes. May return kReady
+  // spuriously (the caller retries its syscall and waits again on EAGAIN).
+  WaitResult Wait(bool for_write, TimePoint until);
+
+  // Scheduler-side state (edge flags and parked waiters).
+  struct State {
+    Scheduler* sched = nullptr;
+    Fiber* reader = nullptr;
+    Fiber* writer = nullptr;
+    bool readable = false;
+    bool writable = false;
+  };
+
+ private:
+  int fd_;
+  State state_;
+};
+
+// A condition variable for fibers and threads alike, used with a std::mutex and a
+// predicate. Notify wakes every waiter (fibers on any scheduler, and threads).
+class CondVar {
+ public:
+  template <class Pred>
+  void Wait(std::unique_lock<std::mutex>& lock, Pred pred) {
+    while (!pred()) WaitOnce(lock);
+  }
+  // Call with the mutex held.
+  void NotifyAll();
+
+ private:
+  void WaitOnce(std::unique_lock<std::mutex>& lock);
+  std::deque<Fiber*> fibers_;
+  std::condition_variable threads_;
+};
+
+// How many scheduler threads the runtime has (starts it).
+size_t SchedulerCount();
+// The index of the scheduler running the calling fiber, or -1 on an ordinary thread.
+// Per-scheduler resources (pooled connections registered with its epoll) key on it.
+int CurrentSchedulerIndex();
+
+}  // namespace detour::fiber

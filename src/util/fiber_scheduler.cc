@@ -1,0 +1,279 @@
+#include "util/fiber_scheduler.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+
+namespace detour::fiber {
+namespace {
+
+constexpr size_t kStackBytes = 512 * 1024;  // virtual; only touched pages cost memory
+constexpr size_t kSpareStacks = 64;
+constexpr size_t kNoTimer = static_cast<size_t>(-1);
+
+thread_local Scheduler* t_sched = nullptr;
+thread_local Fiber* t_fiber = nullptr;
+
+void FiberEntry(void* arg) {
+  auto* f = static_cast<Fiber*>(arg);
+  try {
+    f->fn();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "detour: fatal: exception escaped a fiber: %s\n", e.what());
+    std::abort();
+  } catch (...) {
+    std::fprintf(stderr, "detour: fatal: exception escaped a fiber\n");
+    std::abort();
+  }
+  f->fn = nullptr;  // destroy what the task captured while still on its own stack
+  f->state = Fiber::State::kDone;
+  f->sched->Park();  // never resumed
+  std::abort();
+}
+
+}  // namespace
+
+Scheduler::Scheduler(int index) : index_(index) {
+  epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  wakefd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (epfd_ < 0 || wakefd_ < 0) {
+    std::perror("detour: fatal: cannot create the fiber scheduler");
+    std::abort();
+  }
+  epoll_event ev{};
+  ev.events = EPOLLIN;  // level-triggered: stays reported until drained
+  ev.data.ptr = nullptr;
+  ::epoll_ctl(epfd_, EPOLL_CTL_ADD, wakefd_, &ev);
+}
+
+Scheduler* Scheduler::Current() { return t_sched; }
+Fiber* Scheduler::CurrentFiber() { return t_fiber; }
+
+void Scheduler::Loop() {
+  t_sched = this;
+  for (;;) {
+    DrainInbox();
+    RunReady();
+    FireTimers();
+    PollEvents(ready_.empty());
+  }
+}
+
+void Scheduler::Post(Fiber* f) {
+  if (t_sched == this) {
+    if (f->state == Fiber::State::kNew) Start(f);
+    else MakeReady(f);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(inbox_mu_);
+    inbox_.push_back(f);
+    inbox_size_.store(inbox_.size());
+  }
+  if (sleeping_.exchange(false)) {
+    uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(wakefd_, &one, sizeof one);
+  }
+}
+
+void Scheduler::DrainInbox() {
+  if (inbox_size_.load() == 0) return;
+  std::vector<Fiber*> posted;
+  {
+    std::lock_guard<std::mutex> lock(inbox_mu_);
+    posted.swap(inbox_);
+    inbox_size_.store(0);
+  }
+  for (Fiber* f : posted) {
+    if (f->state == Fiber::State::kNew) Start(f);
+    else MakeReady(f);
+  }
+}
+
+void Scheduler::Start(Fiber* f) {
+  f->sched = this;
+  f->stack = TakeStack();
+  detail::MakeContext(&f->ctx, f->stack, FiberEntry, f);
+  f->state = Fiber::State::kReady;
+  ready_.push_back(f);
+}
+
+void Scheduler::MakeReady(Fiber* f) {
+  if (f->state != Fiber::State::kParked) return;  // already woken by something else
+  f->state = Fiber::State::kReady;
+  ready_.push_back(f);
+}
+
+void Scheduler::RunReady() {
+  running_.swap(ready_);  // fibers made ready meanwhile wait for the next round
+  for (Fiber* f : running_) Resume(f);
+  running_.clear();
+}
+
+void Scheduler::Resume(Fiber* f) {
+  f->state = Fiber::State::kRunning;
+  t_fiber = f;
+  detail::SwitchContext(&main_, &f->ctx);
+  t_fiber = nullptr;
+  if (std::mutex* m = f->unlock_after_park) {
+    f->unlock_after_park = nullptr;
+    m->unlock();  // from here on another thread may post this fiber back
+  }
+  if (f->state == Fiber::State::kDone) {
+    detail::DestroyContext(&f->ctx);
+    GiveStack(f->stack);
+    delete f;
+  }
+}
+
+void Scheduler::Park() {
+  Fiber* f = t_fiber;
+  if (f->state != Fiber::State::kDone) f->state = Fiber::State::kParked;
+  detail::SwitchContext(&f->ctx, &main_);
+}
+
+void Scheduler::YieldCurrent() {
+  Fiber* f = t_fiber;
+  f->state = Fiber::State::kReady;
+  ready_.push_back(f);
+  detail::SwitchContext(&f->ctx, &main_);
+}
+
+void Scheduler::PollEvents(bool may_block) {
+  int timeout = 0;
+  if (may_block) {
+    sleeping_.store(true);
+    timeout = inbox_size_.load() ? 0 : TimeoutMs();
+  }
+  epoll_event events[256];
+  int n = ::epoll_wait(epfd_, events, 256, timeout);
+  if (may_block) sleeping_.store(false);
+  // Every event of the batch is handled before any fiber runs, so no fiber can free an
+  // fd state while it is still referenced here.
+  for (int i = 0; i < n; ++i) OnEvent(events[i]);
+}
+
+void Scheduler::OnEvent(const epoll_event& ev) {
+  auto* st = static_cast<IoHandle::State*>(ev.data.ptr);
+  if (!st) {  // the inbox's eventfd
+    uint64_t v;
+    [[maybe_unused]] auto n = ::read(wakefd_, &v, sizeof v);
+    return;
+  }
+  constexpr uint32_t kBroken = EPOLLHUP | EPOLLERR;
+  if (ev.events & (EPOLLIN | EPOLLRDHUP | kBroken)) {
+    st->readable = true;
+    if (Fiber* f = st->reader) {
+      st->reader = nullptr;
+      CancelTimer(f);
+      MakeReady(f);
+    }
+  }
+  if (ev.events & (EPOLLOUT | kBroken)) {
+    st->writable = true;
+    if (Fiber* f = st->writer) {
+      st->writer = nullptr;
+      CancelTimer(f);
+      MakeReady(f);
+    }
+  }
+}
+
+void Scheduler::Register(int fd, IoHandle::State* state) {
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+  ev.data.ptr = state;
+  ::epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev);
+  // A fresh registration reports the current state as an edge, so start from "not ready".
+  state->sched = this;
+}
+
+void Scheduler::Unregister(int fd) { ::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr); }
+
+// --- timers: a min-heap whose entries know their index, so a wait that ends early
+// removes its timer instead of leaving it behind until it expires.
+
+int Scheduler::TimeoutMs() const {
+  if (timers_.empty()) return -1;
+  auto left = timers_.front()->timer_at - Clock::now();
+  if (left <= Clock::duration::zero()) return 0;
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(left).count();
+  return static_cast<int>(std::min<int64_t>((us + 999) / 1000, 1 << 30));
+}
+
+void Scheduler::FireTimers() {
+  auto now = Clock::now();
+  while (!timers_.empty() && timers_.front()->timer_at <= now) {
+    Fiber* f = timers_.front();
+    HeapRemove(0);
+    f->timed_out = true;
+    MakeReady(f);
+  }
+}
+
+void Scheduler::AddTimer(Fiber* f, TimePoint at) {
+  CancelTimer(f);
+  f->timer_at = at;
+  f->timer_index = timers_.size();
+  timers_.push_back(f);
+  SiftUp(f->timer_index);
+}
+
+void Scheduler::CancelTimer(Fiber* f) {
+  if (f->timer_index != kNoTimer) HeapRemove(f->timer_index);
+}
+
+void Scheduler::HeapSwap(size_t a, size_t b) {
+  std::swap(timers_[a], timers_[b]);
+  timers_[a]->timer_index = a;
+  timers_[b]->timer_index = b;
+}
+
+void Scheduler::SiftUp(size_t i) {
+  while (i > 0) {
+    size_t parent = (i - 1) / 2;
+    if (timers_[parent]->timer_at <= timers_[i]->timer_at) break;
+    HeapSwap(i, parent);
+    i = parent;
+  }
+}
+
+void Scheduler::SiftDown(size_t i) {
+  for (;;) {
+    size_t smallest = i, l = 2 * i + 1, r = l + 1;
+    if (l < timers_.size() && timers_[l]->timer_at < timers_[smallest]->timer_at) smallest = l;
+    if (r < timers_.size() && timers_[r]->timer_at < timers_[smallest]->timer_at) smallest = r;
+    if (smallest == i) return;
+    HeapSwap(i, smallest);
+    i = smallest;
+  }
+}
+
+void Scheduler::HeapRemove(size_t i) {
+  Fiber* gone = timers_[i];
+  size_t last = timers_.size() - 1;
+  if (i != last) HeapSwap(i, last);
+  timers_.pop_back();
+  gone->timer_index = kNoTimer;
+  if (i < timers_.size()) {
+    SiftDown(i);
+    SiftUp(i);
+  }
+}
+
+detail::Stack Scheduler::TakeStack() {
+  if (spare_stacks_.empty()) return detail::AllocateStack(kStackBytes);
+  detail::Stack s = spare_stacks_.back();
+  spare_stacks_.pop_back();
+  return s;
+}
+
+void Scheduler::GiveStack(detail::Stack s) {
+  if (spare_stacks_.size() < kSpareStacks) spare_stacks_.push_back(s);
+  else detail::FreeStack(s);
+}
+
+}  // namespace detour::fiber

@@ -1,0 +1,90 @@
+// The scheduler behind util/fiber.h (internal to util/fiber*.cc): one thread, its run
+// queue, its epoll instance, its timers and an inbox other threads post fibers to.
+//
+// Single-thread rule: everything but Post() runs on the scheduler's own thread, so the
+// run queue, timers and fd states need no lock. A fiber is made ready at most once per
+// park (state kParked -> kReady), whatever woke it first (event, timer or post).
+#pragma once
+
+#include <sys/epoll.h>
+
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <vector>
+
+#include "util/fiber.h"
+#include "util/fiber_context.h"
+
+namespace detour::fiber {
+
+struct Fiber {
+  enum class State { kNew, kReady, kRunning, kParked, kDone };
+  detail::Context ctx;
+  detail::Stack stack;
+  std::function<void()> fn;
+  Scheduler* sched = nullptr;
+  State state = State::kNew;
+  // The current wait: a timer (index in the heap, npos when none) and how it ended.
+  size_t timer_index = static_cast<size_t>(-1);
+  TimePoint timer_at{};
+  bool timed_out = false;
+  // Released by the scheduler once this fiber is switched out (CondVar::Wait).
+  std::mutex* unlock_after_park = nullptr;
+};
+
+class Scheduler {
+ public:
+  explicit Scheduler(int index);
+  int index() const { return index_; }
+  // The thread body; never returns.
+  void Loop();
+  // From any thread: runs a new fiber, or wakes a parked one, on this scheduler.
+  void Post(Fiber* f);
+
+  // --- on this scheduler's thread only ---
+  static Scheduler* Current();
+  static Fiber* CurrentFiber();
+  void MakeReady(Fiber* f);
+  // Switches from the current fiber back to the scheduler until someone makes it ready.
+  void Park();
+  // Switches out the current fiber, already queued to run again.
+  void YieldCurrent();
+  void AddTimer(Fiber* f, TimePoint at);
+  void CancelTimer(Fiber* f);
+  // Registers an fd (edge-triggered, read and write) for an IoHandle's state.
+  void Register(int fd, IoHandle::State* state);
+  void Unregister(int fd);
+
+ private:
+  void Start(Fiber* f);
+  void Resume(Fiber* f);
+  void RunReady();
+  void DrainInbox();
+  void FireTimers();
+  void PollEvents(bool may_block);
+  void OnEvent(const epoll_event& ev);
+  int TimeoutMs() const;
+  void HeapSwap(size_t a, size_t b);
+  void SiftUp(size_t i);
+  void SiftDown(size_t i);
+  void HeapRemove(size_t i);
+  detail::Stack TakeStack();
+  void GiveStack(detail::Stack s);
+
+  const int index_;
+  int epfd_ = -1;
+  int wakefd_ = -1;
+  detail::Context main_;
+  std::vector<Fiber*> ready_;
+  std::vector<Fiber*> running_;  // the batch being run (swapped with ready_)
+  std::vector<Fiber*> timers_;   // min-heap on timer_at
+  std::vector<detail::Stack> spare_stacks_;
+
+  std::mutex inbox_mu_;
+  std::vector<Fiber*> inbox_;
+  std::atomic<size_t> inbox_size_{0};
+  std::atomic<bool> sleeping_{false};
+};
+
+}  // namespace detour::fiber
