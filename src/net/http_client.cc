@@ -1,20 +1,25 @@
-// The production HttpClient: cpp-httplib exchanges on pooled connections, with the
-// Deadline enforced twice: by the watchdog (silent upstream, connect, TLS) and by the
-// content receiver on every piece (trickling upstream).
+// The production HttpClient: HTTP/1.1 over net::Socket (TLS via OpenSSL), pooled
+// keep-alive connections, and the Deadline checked on every wait and every piece of body.
+// On a fiber each wait parks the fiber; on a thread it polls (util/fiber.h).
 #include "net/http_client.h"
 
 #include <algorithm>
 #include <cctype>
 #include <csignal>
 #include <mutex>
-#include <string_view>
 
-#include "net/pool.h"
+#include "net/conn_pool.h"
+#include "net/http1.h"
+#include "net/socket.h"
 #include "net/url.h"
-#include "net/watchdog.h"
+#include "util/fiber.h"
 
 namespace detour::net {
 namespace {
+
+// How often a wait wakes to look at the caller's cancel flag.
+constexpr auto kCancelSlice = std::chrono::milliseconds(20);
+constexpr size_t kReadChunk = 16 * 1024;
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -27,103 +32,291 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-// Why our own callbacks stopped the exchange, if they did.
-enum class Stop { kNone, kHandler, kDeadline, kCancel };
-
 struct Callbacks {
   std::function<bool(int status, const Headers& headers)> on_headers;
   std::function<bool(const char* data, size_t size)> on_data;
 };
 
-TransportError MakeError(Failure what, const Url& url, std::string_view why, bool got_headers) {
-  TransportError e;
-  e.what = what;
-  e.message = url.Origin() + ": " + std::string(why);
-  e.got_headers = got_headers;
-  return e;
+std::string HostHeader(const Url& url) {
+  bool v6 = url.host.find(':') != std::string::npos;
+  std::string h = v6 ? "[" + url.host + "]" : url.host;
+  bool default_port = (url.scheme == "https" && url.port == 443) ||
+                      (url.scheme == "http" && url.port == 80);
+  if (!default_port) h += ":" + std::to_string(url.port);
+  return h;
 }
 
-Failure MapHttplibError(httplib::Error err) {
-  switch (err) {
-    case httplib::Error::Connection:
-    case httplib::Error::BindIPAddress:
-      return Failure::kConnect;
-    case httplib::Error::ConnectionTimeout:
-      return Failure::kTimeout;
-    case httplib::Error::Read:
-    case httplib::Error::Write:
-      return Failure::kReset;
-    case httplib::Error::SSLConnection:
-    case httplib::Error::SSLLoadingCerts:
-    case httplib::Error::SSLServerVerification:
-      return Failure::kTls;
-    case httplib::Error::Canceled:
-      return Failure::kCanceled;
-    default:
-      return Failure::kOther;
+// The request head (and the body when small: one write, one segment).
+std::string SerializeRequest(const Request& req, const Url& url, bool with_body) {
+  std::string out;
+  out.reserve(256 + (with_body ? req.body.size() : 0));
+  out.append(req.method).append(" ").append(url.target).append(" HTTP/1.1\r\nHost: ");
+  out.append(HostHeader(url)).append("\r\n");
+  bool has_type = false;
+  for (const auto& [k, v] : req.headers) {
+    if (EqualsIgnoreCase(k, "Host") || EqualsIgnoreCase(k, "Content-Length") ||
+        EqualsIgnoreCase(k, "Transfer-Encoding") || EqualsIgnoreCase(k, "Connection")) {
+      continue;
+    }
+    has_type = has_type || EqualsIgnoreCase(k, "Content-Type");
+    out.append(k).append(": ").append(v).append("\r\n");
   }
-}
-
-std::string Describe(Failure f, httplib::Error err) {
-  switch (f) {
-    case Failure::kConnect: return "connect failed (" + httplib::to_string(err) + ")";
-    case Failure::kTimeout: return "deadline passed";
-    case Failure::kReset: return "connection closed or reset (" + httplib::to_string(err) + ")";
-    case Failure::kTls: return "TLS failed (" + httplib::to_string(err) + ")";
-    case Failure::kCanceled: return "canceled";
-    default: return "transport error (" + httplib::to_string(err) + ")";
+  if (!req.body.empty() && !has_type) out.append("Content-Type: application/json\r\n");
+  if (!req.body.empty() || req.method == "POST" || req.method == "PUT") {
+    out.append("Content-Length: ").append(std::to_string(req.body.size())).append("\r\n");
   }
-}
-
-// Decides the failure: our own reasons first (they explain httplib's error), then the
-// library's error; a read or write error once the deadline has passed is a timeout.
-Failure Classify(Stop stop, Fired fired, httplib::Error err, const Deadline& deadline) {
-  if (stop == Stop::kDeadline || fired == Fired::kDeadline) return Failure::kTimeout;
-  if (stop == Stop::kCancel || stop == Stop::kHandler || fired == Fired::kCancel) {
-    return Failure::kCanceled;
-  }
-  Failure f = MapHttplibError(err);
-  if ((f == Failure::kReset || f == Failure::kOther || f == Failure::kCanceled) &&
-      deadline.Passed(SteadyClock::now())) {
-    return Failure::kTimeout;
-  }
-  return f;
-}
-
-Headers ToHeaders(const httplib::Headers& in) {
-  Headers out;
-  out.reserve(in.size());
-  for (const auto& [k, v] : in) out.emplace_back(k, v);
+  out.append("\r\n");
+  if (with_body) out.append(req.body);
   return out;
 }
 
-// Per-exchange state shared by the callbacks below (all on the calling thread).
-struct ExchangeState {
-  const Deadline* deadline;
-  const CancelFlag* cancel;
-  bool got_headers = false;
-  Stop stop = Stop::kNone;
-  bool ShouldStop() {
-    if (cancel && cancel->load(std::memory_order_relaxed)) stop = Stop::kCancel;
-    else if (deadline->Passed(SteadyClock::now())) stop = Stop::kDeadline;
-    return stop != Stop::kNone;
-  }
+// One exchange on one connection (or two, when a pooled connection turned out stale).
+class Exchange {
+ public:
+  Exchange(const Request& req, const Url& url, const Deadline& deadline, const Callbacks& cb,
+           ConnPool& pool)
+      : req_(req), url_(url), deadline_(deadline), cb_(cb), pool_(pool),
+        key_(ConnPool::Key(fiber::CurrentSchedulerIndex(), url, req.tls_verify)) {}
+
+  Expected<int, TransportError> Run();
+
+ private:
+  enum class Step { kDone, kStale, kFailed };
+  Step Attempt(bool reused);
+  bool OpenNew();
+  bool SendRequest();
+  bool ReadMore();
+  bool ReadHead(http1::ResponseHead* head, size_t* consumed);
+  bool ReadBody(const http1::BodyFraming& framing, bool* reusable);
+  bool Deliver(const char* data, size_t size);
+  bool Stopped();
+  fiber::TimePoint Until() const;
+  void FailWith(Failure what, std::string why);
+
+  const Request& req_;
+  const Url& url_;
+  const Deadline& deadline_;
+  const Callbacks& cb_;
+  ConnPool& pool_;
+  const std::string key_;
+  std::unique_ptr<Socket> conn_;
+  std::string buf_;
+  bool got_headers_ = false;
+  bool got_bytes_ = false;
+  bool closed_ = false;  // the last ReadMore saw an orderly end of stream
+  int status_ = 0;
+  TransportError error_;
 };
 
-// Every piece is checked against the deadline and the cancel flag before it is handed
-// on: that is what cuts an upstream trickling bytes slower than any recv timeout.
-void InstallCallbacks(httplib::Request& hreq, const Callbacks& cb, ExchangeState& state) {
-  hreq.response_handler = [&cb, &state](const httplib::Response& res) {
-    state.got_headers = true;
-    if (state.ShouldStop()) return false;
-    if (!cb.on_headers(res.status, ToHeaders(res.headers))) state.stop = Stop::kHandler;
-    return state.stop == Stop::kNone;
-  };
-  hreq.content_receiver = [&cb, &state](const char* data, size_t size, uint64_t, uint64_t) {
-    if (state.ShouldStop()) return false;
-    if (!cb.on_data(data, size)) state.stop = Stop::kHandler;
-    return state.stop == Stop::kNone;
-  };
+fiber::TimePoint Exchange::Until() const {
+  auto at = deadline_.Get();
+  if (req_.cancel) at = std::min(at, fiber::Clock::now() + kCancelSlice);
+  return at;
+}
+
+void Exchange::FailWith(Failure what, std::string why) {
+  error_.what = what;
+  error_.message = url_.Origin() + ": " + why;
+  error_.got_headers = got_headers_;
+}
+
+bool Exchange::Stopped() {
+  if (req_.cancel && req_.cancel->load(std::memory_order_relaxed)) {
+    FailWith(Failure::kCanceled, "canceled");
+    return true;
+  }
+  if (deadline_.Passed(SteadyClock::now())) {
+    FailWith(Failure::kTimeout, "deadline passed");
+    return true;
+  }
+  return false;
+}
+
+Expected<int, TransportError> Exchange::Run() {
+  if (Stopped()) return Fail(error_);
+  conn_ = pool_.Acquire(key_);
+  bool reused = conn_ != nullptr;
+  Step step = Attempt(reused);
+  // A pooled connection the server closed just as it was reused fails before any byte
+  // comes back: the server never read the request, so it goes once more on a new one.
+  if (step == Step::kStale) step = Attempt(false);
+  if (step == Step::kDone) return status_;
+  return Fail(error_);
+}
+
+Exchange::Step Exchange::Attempt(bool reused) {
+  buf_.clear();
+  if (!reused && !OpenNew()) return Step::kFailed;
+  if (!SendRequest()) return reused && error_.what == Failure::kReset ? Step::kStale : Step::kFailed;
+  // The answer cannot be there yet: wait before the first read instead of a read that
+  // would find nothing (one system call less per exchange). A hint only.
+  conn_->WaitReadable(Until());
+  http1::ResponseHead head;
+  size_t consumed = 0;
+  if (!ReadHead(&head, &consumed)) {
+    // Only an orderly close with no byte back: a reset may come from a server that read
+    // the request (and may have acted on it), so that one is not sent again.
+    bool stale = reused && !got_bytes_ && closed_;
+    return stale ? Step::kStale : Step::kFailed;
+  }
+  buf_.erase(0, consumed);
+  auto framing = http1::ResponseFraming(req_.method, head.status, head.headers);
+  if (!framing.ok()) {
+    FailWith(Failure::kOther, "malformed response (" + framing.error() + ")");
+    return Step::kFailed;
+  }
+  status_ = head.status;
+  if (!cb_.on_headers(head.status, head.headers)) {
+    FailWith(Failure::kCanceled, "canceled");
+    return Step::kFailed;
+  }
+  bool reusable = false;
+  if (!ReadBody(*framing, &reusable)) return Step::kFailed;
+  if (reusable && http1::KeepAlive(head.minor_version, head.headers)) {
+    pool_.Release(key_, std::move(conn_));
+  }
+  return Step::kDone;
+}
+
+bool Exchange::OpenNew() {
+  conn_.reset();
+  std::string why;
+  std::unique_ptr<Socket> sock;
+  IoStatus st = Connect(url_.host, url_.port, deadline_.Get(), &sock, &why);
+  if (st == IoStatus::kTimeout) {
+    FailWith(Failure::kTimeout, "deadline passed while connecting");
+    return false;
+  }
+  if (st != IoStatus::kOk) {
+    FailWith(Failure::kConnect, why);
+    return false;
+  }
+  if (url_.scheme == "https") {
+    st = sock->StartTls(url_.host, req_.tls_verify, deadline_.Get(), &why);
+    if (st == IoStatus::kTimeout) {
+      FailWith(Failure::kTimeout, "deadline passed during the TLS handshake");
+      return false;
+    }
+    if (st != IoStatus::kOk) {
+      FailWith(Failure::kTls, "TLS failed (" + why + ")");
+      return false;
+    }
+  }
+  conn_ = std::move(sock);
+  return true;
+}
+
+bool Exchange::SendRequest() {
+  constexpr size_t kInlineBody = 64 * 1024;
+  bool inline_body = req_.body.size() <= kInlineBody;
+  std::string head = SerializeRequest(req_, url_, inline_body);
+  IoStatus st = conn_->WriteAll(head, deadline_.Get());
+  if (st == IoStatus::kOk && !inline_body) st = conn_->WriteAll(req_.body, deadline_.Get());
+  if (st == IoStatus::kOk) return true;
+  if (st == IoStatus::kTimeout) FailWith(Failure::kTimeout, "deadline passed while sending");
+  else FailWith(Failure::kReset, "connection closed or reset while sending");
+  return false;
+}
+
+// Appends what arrives next to buf_; false with error_ set on failure or end of stream
+// (closed_ tells an orderly end).
+bool Exchange::ReadMore() {
+  for (;;) {
+    if (Stopped()) return false;
+    size_t old = buf_.size();
+    buf_.resize(old + kReadChunk);
+    size_t n = 0;
+    IoStatus st = conn_->ReadSome(buf_.data() + old, kReadChunk, &n, Until());
+    buf_.resize(old + n);
+    if (st == IoStatus::kOk) {
+      got_bytes_ = true;
+      return true;
+    }
+    if (st == IoStatus::kTimeout) continue;  // a cancel slice, or the deadline: re-check
+    closed_ = st == IoStatus::kClosed;
+    FailWith(Failure::kReset, got_headers_ ? "connection closed or reset mid-body"
+                                           : "connection closed or reset before a response");
+    return false;
+  }
+}
+
+bool Exchange::ReadHead(http1::ResponseHead* head, size_t* consumed) {
+  for (;;) {
+    std::string why;
+    auto st = buf_.empty() ? http1::ParseStatus::kIncomplete
+                           : http1::ParseResponseHead(buf_, head, consumed, &why);
+    if (st == http1::ParseStatus::kDone) {
+      // Interim responses (100 Continue, 103 Early Hints) precede the real one.
+      if (head->status >= 100 && head->status < 200 && head->status != 101) {
+        buf_.erase(0, *consumed);
+        *head = {};
+        continue;
+      }
+      got_headers_ = true;
+      return true;
+    }
+    if (st != http1::ParseStatus::kIncomplete) {
+      FailWith(Failure::kOther, "malformed response head (" + why + ")");
+      return false;
+    }
+    if (!ReadMore()) return false;
+  }
+}
+
+bool Exchange::Deliver(const char* data, size_t size) {
+  if (size == 0) return true;
+  if (Stopped()) return false;  // a trickling upstream is cut here, piece by piece
+  if (!cb_.on_data(data, size)) {
+    FailWith(Failure::kCanceled, "canceled");
+    return false;
+  }
+  return true;
+}
+
+bool Exchange::ReadBody(const http1::BodyFraming& framing, bool* reusable) {
+  using Kind = http1::BodyFraming::Kind;
+  if (framing.kind == Kind::kNone) {
+    *reusable = buf_.empty();
+    return true;
+  }
+  if (framing.kind == Kind::kLength) {
+    uint64_t left = framing.length;
+    for (;;) {
+      size_t take = static_cast<size_t>(std::min<uint64_t>(left, buf_.size()));
+      if (!Deliver(buf_.data(), take)) return false;
+      left -= take;
+      *reusable = buf_.size() == take;
+      buf_.clear();
+      if (left == 0) return true;
+      if (!ReadMore()) return false;
+    }
+  }
+  if (framing.kind == Kind::kChunked) {
+    http1::ChunkedDecoder decoder;
+    std::string out;
+    for (;;) {
+      size_t used = 0;
+      out.clear();
+      auto st = decoder.Feed(buf_.data(), buf_.size(), &used, &out);
+      if (st == http1::ChunkedDecoder::Status::kError) {
+        FailWith(Failure::kOther, "malformed chunked body");
+        return false;
+      }
+      if (!Deliver(out.data(), out.size())) return false;
+      if (st == http1::ChunkedDecoder::Status::kDone) {
+        *reusable = used == buf_.size();
+        return true;
+      }
+      buf_.clear();
+      if (!ReadMore()) return false;
+    }
+  }
+  // Until close: the end of the connection is the end of the body.
+  for (;;) {
+    if (!Deliver(buf_.data(), buf_.size())) return false;
+    buf_.clear();
+    if (!ReadMore()) return closed_;
+  }
 }
 
 void IgnoreSigpipeOnce() {
@@ -137,9 +330,9 @@ void IgnoreSigpipeOnce() {
   });
 }
 
-class HttplibClient : public HttpClient {
+class Client : public HttpClient {
  public:
-  explicit HttplibClient(ClientOptions options) : pool_(options.max_idle_per_origin) {
+  explicit Client(ClientOptions options) : pool_(options.max_idle_per_origin) {
     IgnoreSigpipeOnce();
   }
 
@@ -155,9 +348,8 @@ class HttplibClient : public HttpClient {
       response.body.append(data, size);
       return true;
     };
-    auto status = Exchange(req, cb);
+    auto status = Run(req, cb);
     if (!status.ok()) return Fail(std::move(status.error()));
-    response.status = *status;
     return response;
   }
 
@@ -167,76 +359,25 @@ class HttplibClient : public HttpClient {
       return handler.OnHeaders(status, headers);
     };
     cb.on_data = [&](const char* data, size_t size) { return handler.OnData(data, size); };
-    return Exchange(req, cb);
+    return Run(req, cb);
   }
 
  private:
-  Expected<int, TransportError> Exchange(const Request& req, const Callbacks& cb);
-  static httplib::Request BuildRequest(const Request& req, const Url& url);
-
-  ClientPool pool_;
-};
-
-httplib::Request HttplibClient::BuildRequest(const Request& req, const Url& url) {
-  httplib::Request out;
-  out.method = req.method;
-  out.path = url.target;
-  for (const auto& [k, v] : req.headers) out.headers.emplace(k, v);
-  out.body = req.body;
-  if (!out.body.empty() && !out.has_header("Content-Type")) {
-    out.headers.emplace("Content-Type", "application/json");
-  }
-  return out;
-}
-
-Expected<int, TransportError> HttplibClient::Exchange(const Request& req, const Callbacks& cb) {
-  auto url = ParseUrl(req.url);
-  if (!url.ok()) {
-    TransportError e;
-    e.message = url.error();
-    return Fail(std::move(e));
-  }
-  // A missing deadline would let a silent upstream hold the caller forever: use a day.
-  Deadline fallback(SteadyClock::now() + std::chrono::hours(24));
-  const Deadline& deadline = req.deadline ? *req.deadline : fallback;
-  const CancelFlag* cancel = req.cancel;
-  if (cancel && cancel->load()) return Fail(MakeError(Failure::kCanceled, *url, "canceled", false));
-  auto remaining = deadline.Get() - SteadyClock::now();
-  if (remaining <= SteadyClock::duration::zero()) {
-    return Fail(MakeError(Failure::kTimeout, *url, "deadline passed before connect", false));
-  }
-
-  ClientPtr client = pool_.Acquire(*url, req.tls_verify);
-  // At least 1 ms: httplib turns this into a poll() timeout in whole milliseconds.
-  auto micros = std::max<int64_t>(
-      1000, std::chrono::duration_cast<std::chrono::microseconds>(remaining).count());
-  client->set_connection_timeout(micros / 1000000, micros % 1000000);
-
-  httplib::Request hreq = BuildRequest(req, *url);
-  ExchangeState state{&deadline, cancel};
-  InstallCallbacks(hreq, cb, state);
-
-  WatchEntry entry;
-  entry.deadline = &deadline;
-  entry.cancel = cancel;
-  entry.cut = [client] { client->stop(); };
-  Watchdog::Get().Add(&entry);
-  httplib::Response hres;
-  httplib::Error err = httplib::Error::Success;
-  bool ok = client->send(hreq, hres, err);
-  Fired fired = Watchdog::Get().Remove(&entry);
-  entry.cut = nullptr;
-
-  if (ok && state.stop == Stop::kNone) {
-    // A cut connection, or one the server closed, never goes back to the pool.
-    if (fired == Fired::kNone && client->is_socket_open()) {
-      pool_.Release(*url, req.tls_verify, std::move(client));
+  Expected<int, TransportError> Run(const Request& req, const Callbacks& cb) {
+    auto url = ParseUrl(req.url);
+    if (!url.ok()) {
+      TransportError e;
+      e.message = url.error();
+      return Fail(std::move(e));
     }
-    return hres.status;
+    // A missing deadline would let a silent upstream hold the caller forever: use a day.
+    Deadline fallback(SteadyClock::now() + std::chrono::hours(24));
+    Exchange ex(req, *url, req.deadline ? *req.deadline : fallback, cb, pool_);
+    return ex.Run();
   }
-  Failure f = Classify(state.stop, fired, err, deadline);
-  return Fail(MakeError(f, *url, Describe(f, err), state.got_headers));
-}
+
+  ConnPool pool_;
+};
 
 }  // namespace
 
@@ -248,7 +389,7 @@ std::string Response::Header(std::string_view name) const {
 }
 
 std::unique_ptr<HttpClient> MakeHttpClient(ClientOptions options) {
-  return std::make_unique<HttplibClient>(options);
+  return std::make_unique<Client>(options);
 }
 
 }  // namespace detour::net

@@ -1,11 +1,15 @@
 // Outbound HTTP for providers: one exchange at a time per call, pooled keep-alive
 // connections per origin, and deadlines that really fire.
 //
-// Deadlines: cpp-httplib's timeouts are per recv(), so an upstream that trickles a byte a
-// second never trips them. Here every exchange carries a net::Deadline; a watchdog thread
-// cuts the connection the moment it passes (silent upstream), and the data path checks it
-// too (trickling upstream). The caller may move the deadline while the exchange runs
-// (e.g. a stream moves it to now + idle_timeout after every chunk).
+// Deadlines: per-recv() timeouts never trip on an upstream that trickles a byte a second.
+// Here every exchange carries a net::Deadline: every wait (connect, TLS, send, each read)
+// ends at it (silent upstream), and every piece of body is checked against it before it
+// is handed on (trickling upstream). The caller may move the deadline while the exchange
+// runs (a stream moves it to now + idle_timeout after every chunk). A cancel flag is
+// looked at every 20 ms while waiting and before every piece.
+//
+// Where it runs: on a fiber (serve) a wait parks the fiber; on a thread (chat, prober,
+// tests) it polls. Pooled connections belong to the scheduler whose fiber opened them.
 //
 // Thread-safety: HttpClient is safe for concurrent calls; each call uses its own pooled
 // connection and never holds a lock across network I/O.
@@ -95,8 +99,8 @@ struct ClientOptions {
   size_t max_idle_per_origin = 64;  // idle keep-alive connections kept per scheme://host:port
 };
 
-// The production client: cpp-httplib with OpenSSL, pooled per origin, TCP_NODELAY,
-// system CA store, watchdog-enforced deadlines.
+// The production client: own HTTP/1.1 (net/http1.h) over net::Socket, OpenSSL with the
+// system CA store, pooled per origin, TCP_NODELAY, deadline-bounded waits.
 std::unique_ptr<HttpClient> MakeHttpClient(ClientOptions options = {});
 
 }  // namespace detour::net

@@ -1,227 +1,325 @@
-// cpp-httplib behind net::HttpServer. Notes on the library (0.11.4) that shape this file:
-// - its default pool has max(8, cores-1) threads and a keep-alive connection holds one for
-//   its life, so ElasticQueue below grows a thread per connection up to max_threads;
-// - the logger runs after the response (including a chunked body) has been written, so
-//   it is where a request stops counting as in flight;
-// - routes are matched by std::regex: only exact literal paths are registered.
+// net::HttpServer on fibers: an acceptor fiber hands each connection to a fiber of its own
+// (scheduler threads in turn), which reads requests (net/http1.h), calls the handler and
+// writes the response. A connection waiting for bytes costs no thread, and a ready one is
+// served by whichever wake-up of its scheduler's epoll found it.
 #include "net/http_server.h"
 
-#include <httplib.h>
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
-#include <condition_variable>
-#include <deque>
+#include <cerrno>
 #include <mutex>
-#include <regex>
-#include <thread>
+#include <unordered_map>
+
+#include "net/http1.h"
+#include "net/socket.h"
+#include "util/fiber.h"
 
 namespace detour::net {
 namespace {
 
-void ReleaseInFlight();
+constexpr size_t kReadChunk = 16 * 1024;
+constexpr auto kIoTimeout = std::chrono::seconds(30);  // a stalled peer mid-request/response
 
-// A task queue that never makes a connection wait for a thread: idle workers take tasks,
-// and when none is idle a new worker starts (bounded by max_threads, then tasks queue).
-// Idle workers retire after a while, so an idle server holds few threads.
-class ElasticQueue : public httplib::TaskQueue {
- public:
-  explicit ElasticQueue(size_t max_threads) : max_threads_(max_threads) {}
+fiber::TimePoint In(std::chrono::seconds s) { return fiber::Clock::now() + s; }
 
-  void enqueue(std::function<void()> fn) override {
-    std::unique_lock<std::mutex> lock(mu_);
-    tasks_.push_back(std::move(fn));
-    // idle_ counts workers still waiting, including ones already notified for earlier
-    // tasks: only as many tasks as idle workers can be taken without a new thread.
-    if (tasks_.size() <= idle_) {
-      cv_.notify_one();
-      return;
-    }
-    if (threads_ < max_threads_) {
-      threads_++;
-      std::thread([this] { Work(); }).detach();
-    }
-  }
-
-  // The listener has closed. Running connections finish on their own (serve decides how
-  // long to wait for them); idle workers are released.
-  void shutdown() override {
-    std::lock_guard<std::mutex> lock(mu_);
-    shutdown_ = true;
-    cv_.notify_all();
-  }
-
- private:
-  void Work() {
-    std::unique_lock<std::mutex> lock(mu_);
-    for (;;) {
-      idle_++;
-      bool got = cv_.wait_for(lock, std::chrono::seconds(30),
-                              [&] { return shutdown_ || !tasks_.empty(); });
-      idle_--;
-      if (!got || tasks_.empty()) break;  // retired, or shut down with nothing to do
-      auto fn = std::move(tasks_.front());
-      tasks_.pop_front();
-      lock.unlock();
-      fn();
-      ReleaseInFlight();  // a connection that died mid-response was never logged
-      lock.lock();
-    }
-    threads_--;
-  }
-
-  const size_t max_threads_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> tasks_;
-  size_t threads_ = 0;
-  size_t idle_ = 0;
-  bool shutdown_ = false;
-};
-
-// The in-flight counter of the request this thread is serving, from its handler until
-// its response is written (logger), or until the connection ends if writing failed.
-thread_local std::atomic<size_t>* t_counter = nullptr;
-
-void ReleaseInFlight() {
-  if (t_counter) t_counter->fetch_sub(1);
-  t_counter = nullptr;
+std::string PeerAddress(const sockaddr_storage& ss) {
+  char buf[INET6_ADDRSTRLEN] = "";
+  if (ss.ss_family == AF_INET)
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(ss).sin_addr, buf, sizeof buf);
+  else if (ss.ss_family == AF_INET6)
+    inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6&>(ss).sin6_addr, buf, sizeof buf);
+  return buf;
 }
 
-class HttplibBodyWriter : public BodyWriter {
+// Chunked body pieces straight to the socket; false once the client has gone.
+class SocketBodyWriter : public BodyWriter {
  public:
-  explicit HttplibBodyWriter(httplib::DataSink& sink) : sink_(sink) {}
+  explicit SocketBodyWriter(Socket& sock) : sock_(sock) {}
   bool Write(std::string_view data) override {
     if (failed_) return false;
     if (data.empty()) return true;
-    if (!sink_.is_writable() || !sink_.write(data.data(), data.size())) failed_ = true;
+    chunk_.clear();
+    http1::AppendChunk(chunk_, data);
+    failed_ = sock_.WriteAll(chunk_, In(kIoTimeout)) != IoStatus::kOk;
     return !failed_;
   }
   bool failed() const { return failed_; }
 
  private:
-  httplib::DataSink& sink_;
+  Socket& sock_;
+  std::string chunk_;
   bool failed_ = false;
 };
 
-ServerRequest Convert(const httplib::Request& in) {
-  ServerRequest r;
-  r.method = in.method;
-  r.path = in.path;
-  r.body = in.body;
-  r.remote_addr = in.remote_addr;
-  r.headers.reserve(in.headers.size());
-  for (const auto& [k, v] : in.headers) r.headers.emplace_back(k, v);
-  return r;
-}
-
-void Apply(ServerResponse&& out, httplib::Response& res) {
-  res.status = out.status;
-  for (auto& [k, v] : out.headers) res.set_header(k, v);
-  if (!out.stream) {
-    res.set_content(std::move(out.body), out.content_type);
-    return;
-  }
-  auto source = std::make_shared<BodySource>(std::move(out.stream));
-  res.set_chunked_content_provider(out.content_type, [source](size_t, httplib::DataSink& sink) {
-    HttplibBodyWriter writer(sink);
-    (*source)(writer);
-    if (writer.failed()) return false;
-    sink.done();
-    return true;
-  });
-}
-
-class HttplibServer : public HttpServer {
+class FiberServer : public HttpServer {
  public:
-  explicit HttplibServer(ServerOptions o) : opts_(std::move(o)) {
-    size_t max_threads = opts_.max_threads;
-    svr_.new_task_queue = [max_threads] { return new ElasticQueue(max_threads); };
-    svr_.set_tcp_nodelay(true);
-    // Called for the listening socket only: remember it so Stop() can close the listener
-    // without httplib's stop(), which also ends every chunked body still being written.
-    svr_.set_socket_options([this](int sock) {
-      int yes = 1;
-      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-      listen_fd_.store(sock);
-    });
-    svr_.set_keep_alive_max_count(1u << 30);
-    svr_.set_keep_alive_timeout(opts_.keep_alive_timeout_s);
-    svr_.set_payload_max_length(opts_.max_body);
-    svr_.set_read_timeout(30, 0);
-    svr_.set_write_timeout(30, 0);
-    svr_.set_logger([](const httplib::Request&, const httplib::Response&) { ReleaseInFlight(); });
-    svr_.set_error_handler(httplib::Server::HandlerWithResponse(
-        [this](const httplib::Request& req, httplib::Response& res) {
-      // httplib calls this for every status >= 400, also for a handler's own error
-      // response: only answer what no handler wrote (unrouted path, 413, bad request).
-      if (!opts_.on_error || !res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-      ServerResponse out;
-      out.status = res.status;
-      opts_.on_error(Convert(req), out);
-      Apply(std::move(out), res);
-      return httplib::Server::HandlerResponse::Handled;
-    }));
+  explicit FiberServer(ServerOptions o) : opts_(std::move(o)) {}
+  ~FiberServer() override {
+    if (listen_fd_ >= 0) ::close(listen_fd_);
   }
 
   void Route(const std::string& method, const std::string& path, Handler h) override {
-    auto wrapped = [this, h = std::move(h)](const httplib::Request& req, httplib::Response& res) {
-      ReleaseInFlight();
-      in_flight_.fetch_add(1);
-      t_counter = &in_flight_;
-      ServerResponse out;
-      h(Convert(req), out);
-      Apply(std::move(out), res);
-    };
-    std::string literal = std::regex_replace(path, std::regex(R"([.^$|()\[\]{}*+?\\])"), R"(\$&)");
-    if (method == "GET") svr_.Get(literal, wrapped);
-    else if (method == "POST") svr_.Post(literal, wrapped);
-    else if (method == "DELETE") svr_.Delete(literal, wrapped);
-    else svr_.Put(literal, wrapped);
+    routes_[method + " " + path] = std::move(h);
   }
-
-  Expected<int, std::string> Bind() override {
-    int port = opts_.port;
-    bool ok = port == 0 ? (port = svr_.bind_to_any_port(opts_.host)) > 0
-                        : svr_.bind_to_port(opts_.host, port);
-    if (!ok) return Fail("cannot listen on " + opts_.host + ":" + std::to_string(opts_.port) +
-                         " (address in use or not available)");
-    // Debian's libcpp-httplib was built with a listen backlog of 5: a burst of new
-    // connections (1000 streams opening at once) would be dropped and retried by the
-    // kernel after 1, 3, 7 s. Linux lets listen() on a listening socket raise it.
-    if (int fd = listen_fd_.load(); fd >= 0) ::listen(fd, SOMAXCONN);
-    return port;
-  }
-
-  void Run() override { svr_.listen_after_bind(); }
-  // shutdown() wakes accept() with an error, so httplib's accept loop ends and new
-  // connections are refused, while connections already accepted (and their streams) go on.
+  Expected<int, std::string> Bind() override;
+  void Run() override;
   void Stop() override {
-    int fd = listen_fd_.exchange(-1);
+    stopping_.store(true);
+    // Refuses new connections at once (the socket stops listening) and wakes the acceptor.
+    int fd = listen_fd_;
     if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
   }
   size_t InFlight() const override { return in_flight_.load(); }
 
  private:
+  void Accept();
+  void Serve(int fd, std::string peer);
+  // Reads one request; false when the connection should end (error answered, or closed).
+  bool ReadRequest(Socket& sock, std::string& buf, ServerRequest* req, bool* keep_alive);
+  bool ReadBody(Socket& sock, std::string& buf, size_t head_len,
+                const http1::BodyFraming& framing, std::string* body, size_t* used, int* status);
+  bool Respond(Socket& sock, ServerResponse& res, bool keep_alive);
+  void Reject(Socket& sock, int status, const ServerRequest& req);
+  void Dispatch(const ServerRequest& req, ServerResponse& res);
+
   ServerOptions opts_;
-  httplib::Server svr_;
+  std::unordered_map<std::string, Handler> routes_;
+  int listen_fd_ = -1;
+  std::atomic<bool> stopping_{false};
   std::atomic<size_t> in_flight_{0};
-  std::atomic<int> listen_fd_{-1};
+  std::mutex run_mu_;
+  fiber::CondVar run_cv_;
+  bool accepting_ = false;
 };
+
+Expected<int, std::string> FiberServer::Bind() {
+  auto fail = [&] {
+    return Fail("cannot listen on " + opts_.host + ":" + std::to_string(opts_.port) +
+                " (address in use or not available)");
+  };
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* res = nullptr;
+  std::string port = std::to_string(opts_.port);
+  if (::getaddrinfo(opts_.host.c_str(), port.c_str(), &hints, &res) != 0 || !res) return fail();
+  int fd = ::socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int yes = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  bool ok = fd >= 0 && ::bind(fd, res->ai_addr, res->ai_addrlen) == 0 &&
+            ::listen(fd, SOMAXCONN) == 0;
+  ::freeaddrinfo(res);
+  if (!ok) {
+    if (fd >= 0) ::close(fd);
+    return fail();
+  }
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
+  listen_fd_ = fd;
+  return ss.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6&>(ss).sin6_port)
+                                  : ntohs(reinterpret_cast<sockaddr_in&>(ss).sin_port);
+}
+
+void FiberServer::Run() {
+  {
+    std::lock_guard<std::mutex> lock(run_mu_);
+    accepting_ = true;
+  }
+  fiber::Spawn([this] { Accept(); });
+  std::unique_lock<std::mutex> lock(run_mu_);
+  run_cv_.Wait(lock, [&] { return !accepting_; });
+}
+
+void FiberServer::Accept() {
+  fiber::IoHandle io(listen_fd_);
+  while (!stopping_.load()) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&ss), &len,
+                       SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd >= 0) {
+      fiber::SpawnBalanced([this, fd, peer = PeerAddress(ss)] { Serve(fd, peer); });
+      continue;
+    }
+    if (errno == EINTR || errno == ECONNABORTED) continue;
+    // Out of fds or memory: back off instead of spinning; anything else waits for a peer.
+    auto pause = errno == EAGAIN ? std::chrono::milliseconds(100) : std::chrono::milliseconds(10);
+    if (errno == EAGAIN) io.Wait(false, fiber::Clock::now() + pause);
+    else fiber::SleepUntil(fiber::Clock::now() + pause);
+  }
+  io.BeforeClose();
+  ::close(listen_fd_);
+  listen_fd_ = -1;
+  std::lock_guard<std::mutex> lock(run_mu_);
+  accepting_ = false;
+  run_cv_.NotifyAll();
+}
+
+void FiberServer::Serve(int fd, std::string peer) {
+  Socket sock(fd);
+  std::string buf;
+  for (;;) {
+    ServerRequest req;
+    req.remote_addr = peer;
+    bool keep_alive = false;
+    if (!ReadRequest(sock, buf, &req, &keep_alive)) return;
+    in_flight_.fetch_add(1);
+    ServerResponse res;
+    Dispatch(req, res);
+    bool ok = Respond(sock, res, keep_alive && !stopping_.load());
+    in_flight_.fetch_sub(1);
+    if (!ok || !keep_alive || stopping_.load()) return;
+  }
+}
+
+void FiberServer::Dispatch(const ServerRequest& req, ServerResponse& res) {
+  auto it = routes_.find(req.method + " " + req.path);
+  if (it != routes_.end()) {
+    it->second(req, res);
+    return;
+  }
+  res.status = 404;
+  if (opts_.on_error) opts_.on_error(req, res);
+}
+
+bool FiberServer::ReadRequest(Socket& sock, std::string& buf, ServerRequest* req,
+                              bool* keep_alive) {
+  http1::RequestHead head;
+  size_t head_len = 0;
+  // The first byte may take the keep-alive time; the rest of the request, the I/O timeout.
+  auto until = fiber::Clock::now() + std::chrono::seconds(opts_.keep_alive_timeout_s);
+  for (;;) {
+    std::string why;
+    auto st = buf.empty() ? http1::ParseStatus::kIncomplete
+                          : http1::ParseRequestHead(buf, &head, &head_len, &why);
+    if (st == http1::ParseStatus::kDone) break;
+    if (st != http1::ParseStatus::kIncomplete) {
+      Reject(sock, st == http1::ParseStatus::kTooLarge ? 431 : 400, *req);
+      return false;
+    }
+    size_t old = buf.size(), n = 0;
+    buf.resize(old + kReadChunk);
+    IoStatus io = sock.ReadSome(buf.data() + old, kReadChunk, &n, until);
+    buf.resize(old + n);
+    if (io != IoStatus::kOk) return false;  // closed, idle too long, or reset: just close
+    until = In(kIoTimeout);
+  }
+  req->method = std::move(head.method);
+  req->path = head.target.substr(0, head.target.find('?'));
+  req->headers = std::move(head.headers);
+  *keep_alive = http1::KeepAlive(head.minor_version, req->headers);
+  auto framing = http1::RequestFraming(req->headers);
+  if (!framing.ok()) {
+    Reject(sock, 400, *req);
+    return false;
+  }
+  // curl and others wait (up to a second) for this before sending a larger body.
+  bool body_pending = framing->kind != http1::BodyFraming::kNone && buf.size() == head_len;
+  bool acceptable = framing->kind != http1::BodyFraming::kLength || framing->length <= opts_.max_body;
+  if (body_pending && acceptable && http1::HeaderHasToken(req->headers, "Expect", "100-continue") &&
+      sock.WriteAll("HTTP/1.1 100 Continue\r\n\r\n", In(kIoTimeout)) != IoStatus::kOk) {
+    return false;
+  }
+  size_t used = 0;
+  int status = 0;
+  if (!ReadBody(sock, buf, head_len, *framing, &req->body, &used, &status)) {
+    if (status) Reject(sock, status, *req);
+    return false;
+  }
+  buf.erase(0, head_len + used);  // what follows is the next (pipelined) request
+  return true;
+}
+
+// Reads the body that follows the head (buf holds head_len bytes of head first). On
+// failure *status is the error to answer (413, 400), or 0 to just close.
+bool FiberServer::ReadBody(Socket& sock, std::string& buf, size_t head_len,
+                           const http1::BodyFraming& framing, std::string* body, size_t* used,
+                           int* status) {
+  using Kind = http1::BodyFraming::Kind;
+  if (framing.kind == Kind::kNone) return true;
+  if (framing.kind == Kind::kLength && framing.length > opts_.max_body) {
+    *status = 413;
+    return false;
+  }
+  http1::ChunkedDecoder decoder;
+  size_t scanned = head_len;  // chunked: bytes of buf already fed to the decoder
+  for (;;) {
+    if (framing.kind == Kind::kLength && buf.size() - head_len >= framing.length) {
+      body->assign(buf, head_len, framing.length);
+      *used = framing.length;
+      return true;
+    }
+    if (framing.kind == Kind::kChunked) {
+      size_t consumed = 0;
+      auto st = decoder.Feed(buf.data() + scanned, buf.size() - scanned, &consumed, body);
+      scanned += consumed;
+      if (st == http1::ChunkedDecoder::Status::kError) {
+        *status = 400;
+        return false;
+      }
+      if (body->size() > opts_.max_body) {
+        *status = 413;
+        return false;
+      }
+      if (st == http1::ChunkedDecoder::Status::kDone) {
+        *used = scanned - head_len;
+        return true;
+      }
+    }
+    size_t old = buf.size(), n = 0;
+    buf.resize(old + kReadChunk);
+    IoStatus io = sock.ReadSome(buf.data() + old, kReadChunk, &n, In(kIoTimeout));
+    buf.resize(old + n);
+    if (io != IoStatus::kOk) return false;
+  }
+}
+
+void FiberServer::Reject(Socket& sock, int status, const ServerRequest& req) {
+  ServerResponse res;
+  res.status = status;
+  if (opts_.on_error) opts_.on_error(req, res);
+  Respond(sock, res, false);
+}
+
+bool FiberServer::Respond(Socket& sock, ServerResponse& res, bool keep_alive) {
+  std::string out;
+  out.reserve(256 + res.body.size());
+  out.append("HTTP/1.1 ").append(std::to_string(res.status)).append(" ");
+  out.append(http1::ReasonPhrase(res.status)).append("\r\n");
+  for (const auto& [k, v] : res.headers) out.append(k).append(": ").append(v).append("\r\n");
+  if (!res.content_type.empty()) out.append("Content-Type: ").append(res.content_type).append("\r\n");
+  if (res.stream) out.append("Transfer-Encoding: chunked\r\n");
+  else out.append("Content-Length: ").append(std::to_string(res.body.size())).append("\r\n");
+  if (!keep_alive) out.append("Connection: close\r\n");
+  out.append("\r\n");
+  if (!res.stream) {
+    out.append(res.body);
+    return sock.WriteAll(out, In(kIoTimeout)) == IoStatus::kOk;
+  }
+  // Headers go out at once: a streaming client learns the status at commit.
+  if (sock.WriteAll(out, In(kIoTimeout)) != IoStatus::kOk) return false;
+  SocketBodyWriter writer(sock);
+  res.stream(writer);
+  if (writer.failed()) return false;
+  return sock.WriteAll(http1::kLastChunk, In(kIoTimeout)) == IoStatus::kOk;
+}
 
 }  // namespace
 
 std::string ServerRequest::Header(std::string_view name) const {
-  for (const auto& [k, v] : headers)
-    if (k.size() == name.size() &&
-        std::equal(k.begin(), k.end(), name.begin(),
-                   [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
-      return v;
-  return "";
+  const std::string* v = http1::FindHeader(headers, name);
+  return v ? *v : std::string();
 }
 
 std::unique_ptr<HttpServer> MakeHttpServer(ServerOptions options) {
-  return std::make_unique<HttplibServer>(std::move(options));
+  return std::make_unique<FiberServer>(std::move(options));
 }
 
 }  // namespace detour::net

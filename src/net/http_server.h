@@ -3,10 +3,11 @@
 // headers are decided by the handler before the first byte (SPEC 8: a stream's status
 // line is sent at commit).
 //
-// Threads: each connection runs on its own thread from an elastic pool (grows to
-// `max_threads`, idle threads retire), because an open stream holds its thread for its
-// whole life. Handlers run concurrently; the server keeps no lock across handler calls.
-// Only this file's .cc knows the server is cpp-httplib.
+// Concurrency: each connection runs on a fiber of its own (util/fiber.h), so handlers run
+// on fibers: they may block only through fiber-aware waits (net sockets, fiber::CondVar,
+// the clock's sleep). Handlers run concurrently; the server keeps no lock across them.
+// Requests: Content-Length or chunked bodies up to max_body (413 above), Expect:
+// 100-continue, pipelining, HTTP/1.0 and 1.1 keep-alive; heads over 64 KB get 431.
 #pragma once
 
 #include <functional>
@@ -36,7 +37,7 @@ class BodyWriter {
   virtual bool Write(std::string_view data) = 0;
 };
 
-// Produces a streamed body on the connection's thread. Return once the body is complete
+// Produces a streamed body on the connection's fiber. Return once the body is complete
 // (or the writer failed); the server then ends the chunked response.
 using BodySource = std::function<void(BodyWriter&)>;
 
@@ -54,10 +55,9 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 4000;  // 0 = any free port
   size_t max_body = 8u << 20;
-  size_t max_threads = 4096;
   int keep_alive_timeout_s = 30;
   // Answers requests no route matched and errors found before a handler ran (413 over
-  // max_body, 400 malformed). Called with the status already set.
+  // max_body, 431 head too large, 400 malformed). Called with the status already set.
   Handler on_error;
 };
 

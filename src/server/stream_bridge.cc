@@ -1,7 +1,5 @@
 #include "server/stream_bridge.h"
 
-#include <thread>
-
 #include "server/error_response.h"
 #include "server/request_log.h"
 
@@ -15,7 +13,7 @@ class StreamBridge::Observer : public StreamObserver {
     std::lock_guard<std::mutex> lock(b_.mu_);
     b_.route_ = route;
     b_.committed_ = true;
-    b_.cv_.notify_all();
+    b_.cv_.NotifyAll();
     return !b_.cancel_.load();
   }
   bool OnChunk(StreamChunk& c) override {
@@ -30,8 +28,7 @@ class StreamBridge::Observer : public StreamObserver {
 
 std::shared_ptr<StreamBridge> StreamBridge::Start(Router& router, ChatRequest req) {
   std::shared_ptr<StreamBridge> b(new StreamBridge());
-  std::thread([b, &router, req = std::move(req)]() mutable { b->Run(router, std::move(req)); })
-      .detach();
+  fiber::Spawn([b, &router, req = std::move(req)]() mutable { b->Run(router, std::move(req)); });
   return b;
 }
 
@@ -51,18 +48,18 @@ void StreamBridge::Run(Router& router, ChatRequest req) {
     if (committed_) out_.push_back(StreamErrorEvent(failure_));
   }
   ended_ = true;
-  cv_.notify_all();
+  cv_.NotifyAll();
 }
 
 void StreamBridge::Push(std::string bytes) {
   std::lock_guard<std::mutex> lock(mu_);
   out_.push_back(std::move(bytes));
-  cv_.notify_all();
+  cv_.NotifyAll();
 }
 
 StreamBridge::CommitOutcome StreamBridge::WaitForCommit() {
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [&] { return committed_ || ended_; });
+  cv_.Wait(lock, [&] { return committed_ || ended_; });
   CommitOutcome o;
   o.committed = committed_;
   if (committed_) o.route = route_;
@@ -76,7 +73,7 @@ void StreamBridge::Pump(net::BodyWriter& out) {
     bool ended;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return ended_ || !out_.empty(); });
+      cv_.Wait(lock, [&] { return ended_ || !out_.empty(); });
       batch.clear();
       for (auto& s : out_) batch += s;  // one write for whatever piled up
       out_.clear();

@@ -1,14 +1,14 @@
-// Runs one streamed walk (Router::Stream) on its own thread and hands its output to the
-// connection's thread. Why a thread: the status line and x-detour-* headers must be
+// Runs one streamed walk (Router::Stream) on its own fiber and hands its output to the
+// connection's fiber. Why a second flow: the status line and x-detour-* headers must be
 // decided at commit (SPEC 8), while the HTTP server writes them when the handler returns;
 // so the handler waits here for commit (or for the walk to fail before it), then returns
 // a chunked body that Pump() fills with the SSE bytes as the walk produces them.
 //
-// Ownership: shared by the walk thread and the response body (shared_ptr). Thread-safe.
+// Ownership: shared by the walk fiber and the response body (shared_ptr). Thread-safe;
+// the waits are fiber-aware, so neither side blocks its scheduler thread.
 // The Router must outlive every bridge.
 #pragma once
 
-#include <condition_variable>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -16,6 +16,7 @@
 
 #include "core/router.h"
 #include "net/http_server.h"
+#include "util/fiber.h"
 
 namespace detour {
 
@@ -45,7 +46,7 @@ class StreamBridge : public std::enable_shared_from_this<StreamBridge> {
   void Push(std::string bytes);
 
   std::mutex mu_;
-  std::condition_variable cv_;
+  fiber::CondVar cv_;
   std::deque<std::string> out_;
   bool committed_ = false;
   bool ended_ = false;

@@ -50,6 +50,12 @@ void Spawn(std::function<void()> fn) {
   (s ? s : Runtime::Get().Next())->Post(f);
 }
 
+void SpawnBalanced(std::function<void()> fn) {
+  auto* f = new Fiber();
+  f->fn = std::move(fn);
+  Runtime::Get().Next()->Post(f);
+}
+
 bool InFiber() { return Scheduler::CurrentFiber() != nullptr; }
 
 size_t SchedulerCount() { return Runtime::Get().size(); }

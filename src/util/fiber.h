@@ -36,6 +36,10 @@ class Scheduler;
 // first use and lives for the process. An exception escaping `fn` terminates the process.
 void Spawn(std::function<void()> fn);
 
+// Starts `fn` on a fiber on the next scheduler thread in turn, wherever the caller runs
+// (spreads connections over the cores).
+void SpawnBalanced(std::function<void()> fn);
+
 // Whether the caller runs on a fiber.
 bool InFiber();
 
@@ -59,9 +63,18 @@ class IoHandle {
   IoHandle& operator=(const IoHandle&) = delete;
 
   int fd() const { return fd_; }
+  // Call right before closing the fd: the kernel drops a closed fd from epoll itself, so
+  // the destructor then skips its EPOLL_CTL_DEL.
+  void BeforeClose() { state_.sched = nullptr; }
   // Waits until the fd may be readable (writable) or `until` passes. May return kReady
   // spuriously (the caller retries its syscall and waits again on EAGAIN).
   WaitResult Wait(bool for_write, TimePoint until);
+
+  // False only when the fd is registered on a fiber scheduler and no edge has arrived
+  // since the last wait consumed one: then the peer has certainly sent nothing (no data,
+  // no FIN) and a readiness check can be skipped.
+  bool MaybeReadable() const { return !state_.sched || state_.readable; }
+  void ClearReadable() { state_.readable = false; }
 
   // Scheduler-side state (edge flags and parked waiters).
   struct State {

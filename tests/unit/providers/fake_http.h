@@ -2,7 +2,7 @@
 // body, deadline) and plays a script back. Send answers with `response` (or
 // `send_failure`); Stream calls OnHeaders(status, headers) and then runs `steps`: data
 // pieces, a stall that lasts until the request's Deadline passes (bounded at 5 s) and
-// ends in Failure::kTimeout, like the real client's watchdog, or a transport failure.
+// ends in Failure::kTimeout, like the real client's deadline-bounded waits, or a transport failure.
 // Single-threaded use only.
 #pragma once
 

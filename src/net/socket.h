@@ -1,0 +1,70 @@
+// A non-blocking TCP connection, optionally TLS (client side), whose reads and writes wait
+// through fiber::IoHandle: on a fiber they park it, on a thread they poll. Every wait has
+// a deadline (`until`); callers that also watch a cancel flag pass short slices.
+//
+// Ownership: owns the fd (and SSL object); closes on destruction. Not thread-safe: one
+// flow uses a socket at a time, and once used on a fiber it stays on that scheduler.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "util/fiber.h"
+
+typedef struct ssl_st SSL;
+
+namespace detour::net {
+
+enum class IoStatus {
+  kOk,
+  kClosed,   // orderly end of stream from the peer
+  kTimeout,  // `until` passed
+  kError,    // reset, broken pipe, TLS failure...
+};
+
+class Socket {
+ public:
+  // Takes an fd (blocking or not) and makes it non-blocking with TCP_NODELAY.
+  explicit Socket(int fd);
+  ~Socket();
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
+
+  int fd() const { return io_.fd(); }
+  bool tls() const { return ssl_ != nullptr; }
+
+  // Client-side TLS handshake: SNI for host names, certificate and host name (or IP)
+  // verification when `verify`, system CA store. *why gets OpenSSL's reason on failure.
+  IoStatus StartTls(const std::string& host, bool verify, fiber::TimePoint until,
+                    std::string* why);
+
+  // Reads what is available, waiting until something is (or `until`); *n > 0 on kOk.
+  IoStatus ReadSome(char* buf, size_t cap, size_t* n, fiber::TimePoint until);
+  // Writes everything, waiting while the socket buffer is full.
+  IoStatus WriteAll(std::string_view data, fiber::TimePoint until);
+  // Waits until the socket may be readable (a response may have arrived), without reading.
+  IoStatus WaitReadable(fiber::TimePoint until);
+  IoStatus WaitWritable(fiber::TimePoint until);
+  // Whether an idle pooled connection may be reused: false when the peer has closed it
+  // (or sent bytes nobody asked for, on plain TCP). Costs a system call only when the
+  // scheduler saw activity on the socket since its last read.
+  bool IdleAlive();
+  // Wakes any reader or writer of this socket with an error (used to cut a connection).
+  void Shutdown();
+
+ private:
+  IoStatus ReadPlain(char* buf, size_t cap, size_t* n, fiber::TimePoint until);
+  IoStatus ReadTls(char* buf, size_t cap, size_t* n, fiber::TimePoint until);
+  IoStatus WriteTls(std::string_view data, fiber::TimePoint until);
+  fiber::IoHandle io_;
+  SSL* ssl_ = nullptr;
+};
+
+// Resolves and connects (each address in turn) before `until`. A name lookup on a fiber
+// runs on a helper thread so it never stalls the scheduler. Errors: kTimeout when `until`
+// passed, kError otherwise with the reason in *why (no secrets: host and errno text only).
+IoStatus Connect(const std::string& host, int port, fiber::TimePoint until,
+                 std::unique_ptr<Socket>* out, std::string* why);
+
+}  // namespace detour::net
