@@ -16,7 +16,7 @@ for a in "$@"; do
   esac
 done
 
-pkgs="build-essential cmake pkg-config libcli11-dev libcpp-httplib-dev nlohmann-json3-dev \
+pkgs="build-essential cmake pkg-config libcli11-dev nlohmann-json3-dev \
 libtomlplusplus-dev doctest-dev libssl-dev"
 [ $want_test = 1 ] && pkgs="$pkgs curl nodejs npm"
 [ $want_bench = 1 ] && pkgs="$pkgs wrk python3"
