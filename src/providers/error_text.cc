@@ -1,6 +1,7 @@
 // Error envelopes vary across OpenAI-compatible servers (provider-protocols.md 2.10), so
 // extraction tries the known shapes in order and never trusts a field's type.
 #include "providers/error_text.h"
+#include "util/json_guard.h"
 
 #include <cctype>
 #include <cmath>
@@ -64,7 +65,7 @@ ErrorEnvelope EnvelopeFromError(const Json& error) {
 }
 
 ErrorEnvelope ParseEnvelope(std::string_view body) {
-  Json doc = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  Json doc = ParseJsonBounded(body);
   if (doc.is_array() && !doc.empty()) doc = doc[0];  // Gemini's compat endpoint wraps it
   if (const Json* err = Field(doc, "error")) return EnvelopeFromError(*err);
   if (doc.is_object()) {

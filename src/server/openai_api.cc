@@ -1,5 +1,7 @@
 #include "server/openai_api.h"
 
+#include "util/json_guard.h"
+
 #include <cmath>
 
 namespace detour {
@@ -85,6 +87,9 @@ std::optional<ApiError> TakeOverrides(Json& body, RequestOverrides& o) {
 
 Expected<ChatRequest, ApiError> ParseChatRequest(std::string_view text) {
   ChatRequest req;
+  if (!JsonNestingWithin(text))
+    return Fail(Invalid("", "the request body nests arrays/objects deeper than " +
+                                std::to_string(kMaxJsonDepth) + " levels"));
   req.body = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (req.body.is_discarded())
     return Fail(Invalid("", "the request body is not valid JSON"));

@@ -2,6 +2,9 @@
 // streaming commit semantics, errors and auth.
 import { test, after, afterEach, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
 import { startFake, startServe, writeConfig, curl, runDetour, waitFor, primaryBackupToml } from './lib.mjs';
 
 let f;
@@ -181,6 +184,23 @@ test('bad requests: 400 naming the field; 413 over max_body; 404 unknown path', 
   r = await curl([`${s.url}/v1/nothing`]);
   assert.equal(r.status, 404);
   assert.ok(JSON.parse(r.body).error.message.includes('/v1/nothing'));
+});
+
+test('a body nested 100000 levels deep is a 400, and serve keeps answering', async () => {
+  const s = await serve({ '': [{ reply: 'still here' }] });
+  const deep = '{"model":"primary","messages":[{"role":"user","content":"hi"}],"x":' +
+    '['.repeat(100000) + ']'.repeat(100000) + '}';
+  const file = join(mkdtempSync(join(tmpdir(), 'detour-deep-')), 'body.json');
+  writeFileSync(file, deep);
+  let r = await curl(['-X', 'POST', `${s.url}/v1/chat/completions`, '-H', 'content-type: application/json',
+    '--data-binary', `@${file}`]);
+  rmSync(dirname(file), { recursive: true });
+  assert.equal(r.status, 400);
+  assert.match(JSON.parse(r.body).error.message, /deeper than 128 levels/);
+  r = await post(s, ask());
+  assert.equal(r.status, 200);
+  assert.equal(JSON.parse(r.body).choices[0].message.content, 'still here');
+  assert.deepEqual(await f.hits(), { '': 1 });  // the deep body never went upstream
 });
 
 test('unknown fields pass through; detour-only fields do not go upstream', async () => {

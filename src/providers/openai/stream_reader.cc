@@ -1,4 +1,5 @@
 #include "providers/openai/stream_reader.h"
+#include "util/json_guard.h"
 
 #include <string_view>
 
@@ -26,7 +27,7 @@ bool StreamReader::OnEvent(const net::SseEvent& event) {
     done_ = true;
     return true;
   }
-  Json doc = Json::parse(data, nullptr, /*allow_exceptions=*/false);
+  Json doc = ParseJsonBounded(data);
   if (!doc.is_object()) {
     // Status 200: the headers had arrived; the body broke.
     error_ = MakeError(ErrorKind::kConnection, "malformed chunk from upstream (not JSON)", 200);

@@ -1,6 +1,7 @@
 // Every field read is type-checked: upstream JSON is untrusted and nlohmann throws on
 // type mismatches.
 #include "providers/openai/wire.h"
+#include "util/json_guard.h"
 
 #include "providers/classify.h"
 
@@ -72,7 +73,7 @@ Usage ParseUsage(const Json& usage) {
 }
 
 Result<ChatResponse> ParseCompletion(std::string_view body, const std::string& fallback_model) {
-  Json doc = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  Json doc = ParseJsonBounded(body);
   if (!doc.is_object())
     return Fail(MakeError(ErrorKind::kConnection, "malformed response from upstream", 200));
   if (const Json* err = ChunkError(doc)) return Fail(ClassifyErrorObject(*err));
