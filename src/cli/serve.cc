@@ -3,6 +3,8 @@
 // SIGINT/SIGTERM close the listener at once and wait up to shutdown_grace for in-flight
 // requests and streams, then exit 0 (a second SIGINT exits 130 at once).
 #include <CLI/CLI.hpp>
+#include <sys/resource.h>
+
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -24,6 +26,15 @@ namespace {
 struct ServeOptions {
   std::string listen;
 };
+
+// Every stream holds two descriptors (client and upstream); the usual soft limit of 1024
+// would refuse connections near 500 streams, so serve takes what the hard limit allows.
+void RaiseFdLimit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur >= lim.rlim_max) return;
+  lim.rlim_cur = lim.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &lim);
+}
 
 sigset_t ServeSignals() {
   sigset_t set;
@@ -91,6 +102,7 @@ int RunServe(const GlobalOptions& g, const ServeOptions& o) {
   sigset_t signals = ServeSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  RaiseFdLimit();
   Runtime rt = BuildRuntime(*config);
   Prober prober(*rt.router);  // brings cooling deployments back as soon as they heal
   prober.Start();

@@ -113,9 +113,13 @@ function cleanEnv() {
 }
 
 // `detour serve` on an ephemeral loopback port.
-export async function startServe(configPath, { args = [], env = {} } = {}) {
-  const child = spawn(DETOUR, ['--config', configPath, 'serve', '--listen', '127.0.0.1:0', ...args],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...cleanEnv(), ...env } });
+// softFdLimit: start it under `ulimit -Sn N` (through sh, which then execs detour).
+export async function startServe(configPath, { args = [], env = {}, softFdLimit } = {}) {
+  const argv = ['--config', configPath, 'serve', '--listen', '127.0.0.1:0', ...args];
+  const options = { stdio: ['ignore', 'pipe', 'pipe'], env: { ...cleanEnv(), ...env } };
+  const child = softFdLimit
+    ? spawn('sh', ['-c', `ulimit -Sn ${softFdLimit} && exec "$0" "$@"`, DETOUR, ...argv], options)
+    : spawn(DETOUR, argv, options);
   const { out, exited } = track(child);
   const m = await waitFor(() => out.stderr.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/) ||
     (child.exitCode !== null && 'exited'), 10000, 'detour serve to listen');

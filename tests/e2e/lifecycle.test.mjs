@@ -2,7 +2,7 @@
 // a running stream finish, then exits 0 and refuses new connections.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { writeFileSync, readFileSync } from 'node:fs';
 import { startFake, startServe, writeConfig, curl, waitFor } from './lib.mjs';
 
 let f;
@@ -87,6 +87,24 @@ test('SIGHUP: new client keys apply to the next requests', async () => {
     assert.equal((await ask()).status, 401);
     assert.equal((await ask(['-H', 'authorization: Bearer client-key-abcdef'])).status, 200);
     assert.doesNotMatch(s.out.stderr, /client-key-abcdef/);
+  } finally {
+    await s.stop('SIGKILL');
+  }
+});
+
+// Every stream holds two descriptors; a soft limit of 1024 would refuse connections near
+// 500 streams, so serve raises its soft limit to the hard one.
+test('serve raises its open-files soft limit to the hard limit', async () => {
+  await f.setScript({ routes: { '': [{ reply: 'x' }] } });
+  const s = await startServe(writeConfig(cfg('')), { softFdLimit: 256 });
+  try {
+    const limits = readFileSync(`/proc/${s.child.pid}/limits`, 'utf8');
+    const [, soft, hard] = limits.match(/Max open files\s+(\S+)\s+(\S+)/);
+    assert.equal(soft, hard);
+    assert.notEqual(soft, '256');
+    const r = await curl(['-X', 'POST', `${s.url}/v1/chat/completions`, '-H', 'content-type: application/json',
+      '--data-binary', JSON.stringify({ model: 'primary', messages: [{ role: 'user', content: 'hi' }] })]);
+    assert.equal(r.status, 200);
   } finally {
     await s.stop('SIGKILL');
   }
