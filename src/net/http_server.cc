@@ -12,12 +12,14 @@
 
 #include <atomic>
 #include <cerrno>
+#include <exception>
 #include <mutex>
 #include <unordered_map>
 
 #include "net/http1.h"
 #include "net/socket.h"
 #include "util/fiber.h"
+#include "util/log.h"
 
 namespace detour::net {
 namespace {
@@ -60,7 +62,7 @@ class FiberServer : public HttpServer {
  public:
   explicit FiberServer(ServerOptions o) : opts_(std::move(o)) {}
   ~FiberServer() override {
-    if (listen_fd_ >= 0) ::close(listen_fd_);
+    if (int fd = listen_fd_.load(); fd >= 0) ::close(fd);  // bound but never run
   }
 
   void Route(const std::string& method, const std::string& path, Handler h) override {
@@ -69,10 +71,13 @@ class FiberServer : public HttpServer {
   Expected<int, std::string> Bind() override;
   void Run() override;
   void Stop() override {
-    stopping_.store(true);
+    if (stop_called_.exchange(true)) return;
     // Refuses new connections at once (the socket stops listening) and wakes the acceptor.
-    int fd = listen_fd_;
+    // Only then is the acceptor told to stop: it alone closes the fd, so the fd shut down
+    // here cannot have been closed and reused meanwhile.
+    int fd = listen_fd_.load();
     if (fd >= 0) ::shutdown(fd, SHUT_RDWR);
+    stopping_.store(true);
   }
   size_t InFlight() const override { return in_flight_.load(); }
 
@@ -89,7 +94,8 @@ class FiberServer : public HttpServer {
 
   ServerOptions opts_;
   std::unordered_map<std::string, Handler> routes_;
-  int listen_fd_ = -1;
+  std::atomic<int> listen_fd_{-1};
+  std::atomic<bool> stop_called_{false};
   std::atomic<bool> stopping_{false};
   std::atomic<size_t> in_flight_{0};
   std::mutex run_mu_;
@@ -138,11 +144,11 @@ void FiberServer::Run() {
 }
 
 void FiberServer::Accept() {
-  fiber::IoHandle io(listen_fd_);
+  fiber::IoHandle io(listen_fd_.load());
   while (!stopping_.load()) {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
-    int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&ss), &len,
+    int fd = ::accept4(io.fd(), reinterpret_cast<sockaddr*>(&ss), &len,
                        SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd >= 0) {
       fiber::SpawnBalanced([this, fd, peer = PeerAddress(ss)] { Serve(fd, peer); });
@@ -155,8 +161,7 @@ void FiberServer::Accept() {
     else fiber::SleepUntil(fiber::Clock::now() + pause);
   }
   io.BeforeClose();
-  ::close(listen_fd_);
-  listen_fd_ = -1;
+  ::close(listen_fd_.exchange(-1));
   std::lock_guard<std::mutex> lock(run_mu_);
   accepting_ = false;
   run_cv_.NotifyAll();
@@ -182,10 +187,19 @@ void FiberServer::Serve(int fd, std::string peer) {
 void FiberServer::Dispatch(const ServerRequest& req, ServerResponse& res) {
   auto it = routes_.find(req.method + " " + req.path);
   if (it != routes_.end()) {
-    it->second(req, res);
-    return;
+    // Handlers report failures as values; an exception escaping one (a library throwing
+    // where nobody expected it) must cost this request, not the process.
+    try {
+      it->second(req, res);
+      return;
+    } catch (const std::exception& e) {
+      log::Error("handler for " + req.method + " " + req.path + " failed: " + e.what());
+      res = ServerResponse();
+      res.status = 500;
+    }
+  } else {
+    res.status = 404;
   }
-  res.status = 404;
   if (opts_.on_error) opts_.on_error(req, res);
 }
 

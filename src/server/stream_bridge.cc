@@ -2,6 +2,7 @@
 
 #include "server/error_response.h"
 #include "server/request_log.h"
+#include "util/log.h"
 
 namespace detour {
 
@@ -32,10 +33,27 @@ std::shared_ptr<StreamBridge> StreamBridge::Start(Router& router, ChatRequest re
   return b;
 }
 
+// The walk runs on a fiber of its own: an exception escaping it (a library throwing where
+// nobody expected it) must end this stream as a failure, not the process.
+Expected<StreamResult, RouteFailure> StreamBridge::RunGuarded(Router& router, const ChatRequest& req,
+                                              StreamObserver& obs) {
+  try {
+    return router.Stream(req, obs, LoggingRouteOptions(req.model, &cancel_));
+  } catch (const std::exception& e) {
+    log::Error(std::string("stream walk failed: ") + e.what());
+    RouteFailure f;
+    f.status = 500;
+    f.error = MakeError(ErrorKind::kServerError, "internal error while streaming", 500);
+    std::lock_guard<std::mutex> lock(mu_);
+    f.committed = committed_;
+    return Fail(std::move(f));
+  }
+}
+
 void StreamBridge::Run(Router& router, ChatRequest req) {
   Observer obs(*this);
   TimePoint started = SteadyClock::now();
-  auto r = router.Stream(req, obs, LoggingRouteOptions(req.model, &cancel_));
+  auto r = RunGuarded(router, req, obs);
   if (r.ok()) LogRequest(req.model, 200, r->route, started, true);
   else LogFailedRequest(req.model, r.error().committed ? 200 : r.error().status, r.error(), started, true);
   std::lock_guard<std::mutex> lock(mu_);

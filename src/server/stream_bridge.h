@@ -43,6 +43,8 @@ class StreamBridge : public std::enable_shared_from_this<StreamBridge> {
   class Observer;
   StreamBridge() = default;
   void Run(Router& router, ChatRequest req);
+  Expected<StreamResult, RouteFailure> RunGuarded(Router& router, const ChatRequest& req,
+                                                  StreamObserver& obs);
   void Push(std::string bytes);
 
   std::mutex mu_;

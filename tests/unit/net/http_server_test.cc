@@ -5,6 +5,8 @@
 // assertion runs on the test thread. Every wait is a condition with a bounded timeout.
 #include <doctest/doctest.h>
 
+#include <stdexcept>
+
 #include <atomic>
 #include <functional>
 #include <thread>
@@ -377,6 +379,29 @@ TEST_CASE("server: an unrouted path goes to on_error with 404") {
   CHECK(res->body == R"({"error":"nope"})");
   CHECK(statuses == std::vector<int>{404});
   CHECK(path == "/v1/other");
+}
+
+TEST_CASE("server: a handler that throws costs its request a 500, not the process") {
+  std::vector<int> statuses;
+  ServerOptions o;
+  o.on_error = [&](const ServerRequest&, ServerResponse& res) { statuses.push_back(res.status); };
+  Served s([](HttpServer& h) {
+    h.Route("GET", "/boom", [](const ServerRequest&, ServerResponse&) {
+      throw std::runtime_error("unexpected");
+    });
+    h.Route("POST", "/v1/chat/completions", Echo);
+  }, o);
+  RawConn c = s.Connect();
+  REQUIRE(c.Send(Get("/boom")));
+  auto res = c.ReadResponse();
+  REQUIRE(res);
+  CHECK(res->status == 500);
+  CHECK(statuses == std::vector<int>{500});
+  RawConn again = s.Connect();
+  REQUIRE(again.Send(Get("/boom")));
+  res = again.ReadResponse();
+  REQUIRE(res);
+  CHECK(res->status == 500);
 }
 
 TEST_CASE("server: a handler's own error response is sent as is, without on_error") {
