@@ -51,8 +51,14 @@ void Gateway::OnHttpError(const net::ServerRequest& req, net::ServerResponse& ou
     e.message = "no such endpoint: " + req.method + " " + req.path +
                 " (detour serves POST /v1/chat/completions, GET /v1/models, /health, /healthz)";
     e.code = "not_found";
+  } else if (out.status == 431) {
+    e.message = "the request line and headers are larger than 64 KiB";
+    e.code = "request_header_too_large";
+  } else if (out.status == 500) {
+    e.message = "internal error while handling " + req.method + " " + req.path;
+    e.type = "server_error";
   } else {
-    e.message = "the request could not be read (HTTP status " + std::to_string(out.status) + ")";
+    e.message = "malformed HTTP request (HTTP status " + std::to_string(out.status) + ")";
   }
   WriteApiError(e, out);
 }

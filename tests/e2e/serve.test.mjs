@@ -184,6 +184,9 @@ test('bad requests: 400 naming the field; 413 over max_body; 404 unknown path', 
   r = await curl([`${s.url}/v1/nothing`]);
   assert.equal(r.status, 404);
   assert.ok(JSON.parse(r.body).error.message.includes('/v1/nothing'));
+  r = await curl([`${s.url}/v1/models`, '-H', `x-big: ${'a'.repeat(70000)}`]);
+  assert.equal(r.status, 431);
+  assert.equal(JSON.parse(r.body).error.code, 'request_header_too_large');
 });
 
 test('a body nested 100000 levels deep is a 400, and serve keeps answering', async () => {
