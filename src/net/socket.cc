@@ -8,13 +8,16 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 namespace detour::net {
 namespace {
@@ -185,15 +188,24 @@ IoStatus Socket::WriteTls(std::string_view data, fiber::TimePoint until) {
 
 namespace {
 
+// A name lookup handed to a helper thread. The fiber waits on the eventfd with its
+// deadline; if it gives up, the thread finishes alone, and whoever drops the last
+// reference frees what the lookup found.
 struct Lookup {
-  std::mutex mu;
-  fiber::CondVar cv;
-  bool done = false;
+  int efd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  std::atomic<bool> done{false};
   int rc = 0;
-  addrinfo* result = nullptr;
+  addrinfo* result = nullptr;  // owned until taken
+  ~Lookup() {
+    if (result) ::freeaddrinfo(result);
+    if (efd >= 0) ::close(efd);
+  }
 };
 
-int Resolve(const std::string& host, int port, addrinfo** out) {
+constexpr int kResolveTimedOut = -100000;  // not a getaddrinfo code
+
+// 0, a getaddrinfo error code, or kResolveTimedOut.
+int Resolve(const std::string& host, int port, fiber::TimePoint until, addrinfo** out) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -204,18 +216,18 @@ int Resolve(const std::string& host, int port, addrinfo** out) {
   hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
   if (!fiber::InFiber()) return ::getaddrinfo(host.c_str(), service.c_str(), &hints, out);
   auto lookup = std::make_shared<Lookup>();
+  if (lookup->efd < 0) return EAI_SYSTEM;
   std::thread([lookup, host, service, hints] {
-    addrinfo* res = nullptr;
-    int rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &res);
-    std::lock_guard<std::mutex> lock(lookup->mu);
-    lookup->rc = rc;
-    lookup->result = res;
-    lookup->done = true;
-    lookup->cv.NotifyAll();
+    lookup->rc = ::getaddrinfo(host.c_str(), service.c_str(), &hints, &lookup->result);
+    lookup->done.store(true);
+    uint64_t one = 1;
+    [[maybe_unused]] auto n = ::write(lookup->efd, &one, sizeof one);
   }).detach();
-  std::unique_lock<std::mutex> lock(lookup->mu);
-  lookup->cv.Wait(lock, [&] { return lookup->done; });
-  *out = lookup->result;
+  fiber::IoHandle io(lookup->efd);
+  while (!lookup->done.load()) {
+    if (io.Wait(false, until) == fiber::WaitResult::kTimeout) return kResolveTimedOut;
+  }
+  *out = std::exchange(lookup->result, nullptr);
   return lookup->rc;
 }
 
@@ -258,7 +270,11 @@ IoStatus ConnectOne(const addrinfo* ai, fiber::TimePoint until, std::unique_ptr<
 IoStatus Connect(const std::string& host, int port, fiber::TimePoint until,
                  std::unique_ptr<Socket>* out, std::string* why) {
   addrinfo* res = nullptr;
-  int rc = Resolve(host, port, &res);
+  int rc = Resolve(host, port, until, &res);
+  if (rc == kResolveTimedOut) {
+    *why = "deadline passed while resolving " + host;
+    return IoStatus::kTimeout;
+  }
   if (rc != 0) {
     *why = "cannot resolve " + host + " (" + gai_strerror(rc) + ")";
     return IoStatus::kError;

@@ -184,3 +184,17 @@ TEST_CASE("fiber client: TLS on a fiber: exchange, keep-alive and a silent hands
   CHECK(ms >= 290);
   CHECK(ms < 1500);
 }
+
+TEST_CASE("fiber client: a host name is resolved off the scheduler thread and connects") {
+  FakeUpstream fake(FakeScript().Route("", {FakeStep::Reply("by name")}));
+  int port = fake.Start();
+  REQUIRE(port > 0);
+  auto client = detour::net::MakeHttpClient();
+  int status = OnFiber([&] {
+    Deadline deadline(In(5s));
+    auto res = client->Send(Post("http://localhost:" + std::to_string(port) + "/v1", &deadline));
+    return res.ok() ? res->status : -1;
+  });
+  CHECK(status == 200);
+  CHECK(fake.Hits("") == 1);
+}
