@@ -130,6 +130,9 @@ std::string_view ReasonPhrase(int status);
 void AppendChunk(std::string& out, std::string_view data);
 inline constexpr std::string_view kLastChunk = "0\r\n\r\n";
 
+// The header injection guard: the name is a token and the value holds no CR, LF or NUL.
+bool SafeHeaderField(std::string_view name, std::string_view value);
+
 // Append "METHOD target HTTP/1.1\r\n" / "HTTP/1.1 <status> <reason>\r\n", the header lines
 // and the blank line. Header injection guard: returns false and leaves out unchanged if
 // the method or a header name is not a token, the target is empty or holds whitespace or

@@ -46,9 +46,11 @@ std::string HostHeader(const Url& url) {
   return h;
 }
 
-// The request head (and the body when small: one write, one segment).
-std::string SerializeRequest(const Request& req, const Url& url, bool with_body) {
-  std::string out;
+// The request head (and the body when small: one write, one segment). Returns the name
+// of a header that cannot be sent (a value with a line break, e.g. a key read from a file
+// with its trailing newline), or nullptr.
+const std::string* SerializeRequest(const Request& req, const Url& url, bool with_body,
+                                    std::string& out) {
   out.reserve(256 + (with_body ? req.body.size() : 0));
   out.append(req.method).append(" ").append(url.target).append(" HTTP/1.1\r\nHost: ");
   out.append(HostHeader(url)).append("\r\n");
@@ -58,6 +60,7 @@ std::string SerializeRequest(const Request& req, const Url& url, bool with_body)
         EqualsIgnoreCase(k, "Transfer-Encoding") || EqualsIgnoreCase(k, "Connection")) {
       continue;
     }
+    if (!http1::SafeHeaderField(k, v)) return &k;
     has_type = has_type || EqualsIgnoreCase(k, "Content-Type");
     out.append(k).append(": ").append(v).append("\r\n");
   }
@@ -67,7 +70,7 @@ std::string SerializeRequest(const Request& req, const Url& url, bool with_body)
   }
   out.append("\r\n");
   if (with_body) out.append(req.body);
-  return out;
+  return nullptr;
 }
 
 // One exchange on one connection (or two, when a pooled connection turned out stale).
@@ -209,7 +212,12 @@ bool Exchange::OpenNew() {
 bool Exchange::SendRequest() {
   constexpr size_t kInlineBody = 64 * 1024;
   bool inline_body = req_.body.size() <= kInlineBody;
-  std::string head = SerializeRequest(req_, url_, inline_body);
+  std::string head;
+  if (const std::string* bad = SerializeRequest(req_, url_, inline_body, head)) {
+    // The name only: the value may be a secret.
+    FailWith(Failure::kOther, "request header \"" + *bad + "\" cannot be sent (line break or bad name)");
+    return false;
+  }
   IoStatus st = conn_->WriteAll(head, deadline_.Get());
   if (st == IoStatus::kOk && !inline_body) st = conn_->WriteAll(req_.body, deadline_.Get());
   if (st == IoStatus::kOk) return true;

@@ -1,5 +1,6 @@
-// The TLS test server: in-memory certificate, listener, one thread per connection,
-// request reading over SSL, the scripted answers and an orderly Stop.
+// The TLS test server: its SSL_CTX over the in-memory certificate (tls_test_cert.h),
+// listener, one thread per connection, request reading over SSL, the scripted answers and
+// an orderly Stop.
 #include "support/tls_test_server.h"
 
 #include <arpa/inet.h>
@@ -12,11 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
 #include <algorithm>
 #include <atomic>
@@ -29,59 +26,13 @@
 #include <mutex>
 #include <thread>
 
+#include "support/tls_test_cert.h"
+
 namespace detour::testing {
 namespace {
 
-struct PkeyFree { void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); } };
-struct X509Free { void operator()(X509* p) const { X509_free(p); } };
 struct CtxFree { void operator()(SSL_CTX* p) const { SSL_CTX_free(p); } };
-using KeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using CertPtr = std::unique_ptr<X509, X509Free>;
 using CtxPtr = std::unique_ptr<SSL_CTX, CtxFree>;
-
-bool AddExtension(X509* cert, int nid, const char* value) {
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
-  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
-  if (ext == nullptr) return false;
-  bool ok = X509_add_ext(cert, ext, -1) == 1;
-  X509_EXTENSION_free(ext);
-  return ok;
-}
-
-// Self-signed, valid from an hour ago for a day, CN=localhost, SAN for both loopback names.
-CertPtr MakeCertificate(EVP_PKEY* key) {
-  CertPtr cert(X509_new());
-  if (!cert) return nullptr;
-  uint32_t serial = 0;
-  RAND_bytes(reinterpret_cast<unsigned char*>(&serial), sizeof serial);
-  X509_NAME* name = X509_get_subject_name(cert.get());
-  bool ok = X509_set_version(cert.get(), X509_VERSION_3) == 1 &&
-            ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), (serial >> 1) + 1) == 1 &&
-            X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600) != nullptr &&
-            X509_gmtime_adj(X509_getm_notAfter(cert.get()), 24 * 3600) != nullptr &&
-            X509_set_pubkey(cert.get(), key) == 1 &&
-            X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                                       reinterpret_cast<const unsigned char*>("localhost"), -1,
-                                       -1, 0) == 1 &&
-            X509_set_issuer_name(cert.get(), name) == 1 &&
-            AddExtension(cert.get(), NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1") &&
-            X509_sign(cert.get(), key, EVP_sha256()) > 0;
-  return ok ? std::move(cert) : nullptr;
-}
-
-std::string PemOf(X509* cert) {
-  BIO* bio = BIO_new(BIO_s_mem());
-  std::string pem;
-  if (bio != nullptr && PEM_write_bio_X509(bio, cert) == 1) {
-    char* data = nullptr;
-    long n = BIO_get_mem_data(bio, &data);
-    if (n > 0) pem.assign(data, static_cast<size_t>(n));
-  }
-  BIO_free(bio);
-  return pem;
-}
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
@@ -220,10 +171,8 @@ struct TlsConn {
 };
 
 struct TlsTestServer::Impl {
-  KeyPtr key;
-  CertPtr cert;
+  TestCert identity;
   CtxPtr ctx;
-  std::string pem;
 
   mutable std::mutex mu;  // script, counters, last request
   mutable std::condition_variable counts_cv;
@@ -258,15 +207,12 @@ struct TlsTestServer::Impl {
 };
 
 bool TlsTestServer::Impl::MakeIdentity() {
-  key.reset(EVP_EC_gen("P-256"));
-  if (!key) return false;
-  cert = MakeCertificate(key.get());
-  if (!cert) return false;
-  pem = PemOf(cert.get());
+  identity = MakeSelfSignedCert();
+  if (!identity.ok()) return false;
   ctx.reset(SSL_CTX_new(TLS_server_method()));
-  return ctx && !pem.empty() && SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION) == 1 &&
-         SSL_CTX_use_certificate(ctx.get(), cert.get()) == 1 &&
-         SSL_CTX_use_PrivateKey(ctx.get(), key.get()) == 1 &&
+  return ctx && SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION) == 1 &&
+         SSL_CTX_use_certificate(ctx.get(), identity.cert.get()) == 1 &&
+         SSL_CTX_use_PrivateKey(ctx.get(), identity.key.get()) == 1 &&
          SSL_CTX_check_private_key(ctx.get()) == 1;
 }
 
@@ -455,7 +401,7 @@ std::string TlsTestServer::BaseUrl() const {
   return "https://127.0.0.1:" + std::to_string(impl_->port);
 }
 
-std::string TlsTestServer::CertificatePem() const { return impl_->pem; }
+std::string TlsTestServer::CertificatePem() const { return impl_->identity.pem; }
 
 void TlsTestServer::SetScript(std::vector<TlsStep> script) {
   if (script.empty()) script.push_back(TlsStep::Reply(200, "{}"));

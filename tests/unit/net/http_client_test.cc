@@ -360,3 +360,19 @@ TEST_CASE("client: deadline already passed, bad URL") {
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().what == Failure::kOther);
 }
+
+TEST_CASE("client: a header value with a line break is refused before any I/O, value unnamed") {
+  FakeUpstream fake(FakeScript().Route("", {FakeStep::Reply("x")}));
+  REQUIRE(fake.Start() > 0);
+  auto client = detour::net::MakeHttpClient();
+  Deadline deadline(In(5s));
+  auto req = Post(fake.BaseUrl() + "/v1", &deadline);
+  // A key read from a file with its newline would otherwise split the request.
+  req.headers.emplace_back("Authorization", "Bearer sk-from-file-123\nX-Injected: 1");
+  auto res = client->Send(req);
+  REQUIRE_FALSE(res.ok());
+  CHECK(res.error().what == Failure::kOther);
+  CHECK(res.error().message.find("Authorization") != std::string::npos);
+  CHECK(res.error().message.find("sk-from-file") == std::string::npos);
+  CHECK(fake.Hits("") == 0);
+}

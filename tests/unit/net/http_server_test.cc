@@ -1,120 +1,24 @@
-// The inbound HttpServer pinned at the wire, with a raw socket client: routing, framing,
-// keep-alive and its endings, pipelining, request bodies in any split or chunked, 100
-// Continue, chunked streams that reach the client piece by piece, error statuses via
-// on_error, Stop semantics, InFlight, and concurrency. Handlers only record; every
-// assertion runs on the test thread. Every wait is a condition with a bounded timeout.
+// The inbound HttpServer pinned at the wire on plain requests, with a raw socket client:
+// routing, framing, keep-alive and its endings, pipelining, request bodies in any split or
+// chunked, 100 Continue, and error statuses via on_error. Streaming, Stop, InFlight and
+// concurrency are in http_server_stream_test.cc. Handlers only record; every assertion
+// runs on the test thread. Every wait is a condition with a bounded timeout.
 #include <doctest/doctest.h>
 
 #include <stdexcept>
-
-#include <atomic>
-#include <functional>
+#include <string>
 #include <thread>
+#include <vector>
 
-#include "net/http_server.h"
-#include "util/fiber.h"
-#include "unit/net/raw_client.h"
+#include "unit/net/http_server_test_util.h"
 
 using namespace std::chrono_literals;
-using detour::net::BodyWriter;
+using namespace servertest;
 using detour::net::HttpServer;
 using detour::net::ServerOptions;
 using detour::net::ServerRequest;
 using detour::net::ServerResponse;
 using rawhttp::RawConn;
-
-namespace {
-
-// A pause that parks a fiber (handlers) or sleeps a thread (the test).
-void Pause(std::chrono::milliseconds d) {
-  detour::fiber::SleepUntil(detour::fiber::Clock::now() + d);
-}
-
-// Waits for a condition that has no notification of its own (InFlight, a counter),
-// checking every millisecond, up to `timeout`. Fiber-aware, so handlers may use it.
-bool Eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
-  auto until = detour::fiber::Clock::now() + timeout;
-  while (!cond()) {
-    if (detour::fiber::Clock::now() > until) return false;
-    Pause(1ms);
-  }
-  return true;
-}
-
-// A server on an ephemeral loopback port, running on its own thread until destroyed.
-class Served {
- public:
-  explicit Served(const std::function<void(HttpServer&)>& routes, ServerOptions o = {}) {
-    o.host = "127.0.0.1";
-    o.port = 0;
-    server_ = detour::net::MakeHttpServer(std::move(o));
-    routes(*server_);
-    auto port = server_->Bind();
-    REQUIRE(port.ok());
-    port_ = *port;
-    REQUIRE(port_ > 0);
-    thread_ = std::thread([this] {
-      server_->Run();
-      run_returned_ = true;
-    });
-  }
-  ~Served() { Stop(); }
-  // Lets handlers still running (a test that failed early) end first: they use the test's
-  // locals. Clients, declared after the server, are already closed by then.
-  void Stop() {
-    if (!thread_.joinable()) return;
-    Eventually([&] { return server_->InFlight() == 0; }, 10s);
-    server_->Stop();
-    thread_.join();
-  }
-  HttpServer& server() { return *server_; }
-  int port() const { return port_; }
-  bool run_returned() const { return run_returned_; }
-
-  RawConn Connect() const {
-    RawConn c;
-    REQUIRE(c.Connect(port_));
-    return c;
-  }
-
- private:
-  std::unique_ptr<HttpServer> server_;
-  int port_ = 0;
-  std::thread thread_;
-  std::atomic<bool> run_returned_{false};
-};
-
-// A counter handlers and the test bump and wait on. Handlers may run on fibers, where
-// only fiber-aware waits are allowed and fiber::CondVar has no timed wait: a bounded wait
-// therefore re-checks the count every millisecond with fiber::SleepUntil, which parks a
-// fiber and sleeps a thread.
-class Signal {
- public:
-  void Bump() { n_++; }
-  bool WaitAtLeast(int n, std::chrono::milliseconds timeout) {
-    return Eventually([&] { return n_.load() >= n; }, timeout);
-  }
-
- private:
-  std::atomic<int> n_{0};
-};
-
-// Answers "<method> <path> <body>" as text/plain.
-void Echo(const ServerRequest& req, ServerResponse& res) {
-  res.content_type = "text/plain";
-  res.body = req.method + " " + req.path + " " + req.body;
-}
-
-std::string Get(const std::string& path, const std::string& extra = "") {
-  return "GET " + path + " HTTP/1.1\r\nHost: t\r\n" + extra + "\r\n";
-}
-
-std::string Post(const std::string& path, const std::string& body, const std::string& extra = "") {
-  return "POST " + path + " HTTP/1.1\r\nHost: t\r\nContent-Length: " + std::to_string(body.size()) +
-         "\r\n" + extra + "\r\n" + body;
-}
-
-}  // namespace
 
 TEST_CASE("server: a GET route answers status, content type, headers and a sized body") {
   ServerRequest seen;
@@ -277,88 +181,6 @@ TEST_CASE("server: Expect: 100-continue gets 100 Continue before the body is sen
   CHECK(res->body == "POST /echo " + body);
 }
 
-TEST_CASE("server: a streamed response reaches the client chunk by chunk") {
-  Signal client_saw;  // bumped by the test each time it has read a whole piece
-  std::vector<bool> writes, waits;
-  Served s([&](HttpServer& h) {
-    h.Route("POST", "/stream", [&](const ServerRequest&, ServerResponse& res) {
-      res.status = 200;
-      res.content_type = "text/event-stream";
-      res.headers = {{"Cache-Control", "no-cache"}};
-      res.body = "ignored";
-      res.stream = [&](BodyWriter& w) {
-        for (int i = 1; i <= 3; i++) {
-          writes.push_back(w.Write("data: piece" + std::to_string(i) + "\n\n"));
-          waits.push_back(client_saw.WaitAtLeast(i, 2s));  // the client has it before the next
-          Pause(50ms);
-        }
-      };
-    });
-  });
-  RawConn c = s.Connect();
-  REQUIRE(c.Send(Post("/stream", "{}")));
-  auto head = c.ReadHead(2s);
-  REQUIRE(head);
-  CHECK(head->status == 200);
-  CHECK(head->Header("Content-Type") == "text/event-stream");
-  CHECK(head->Header("Cache-Control") == "no-cache");
-  CHECK(rawhttp::IEquals(head->Header("Transfer-Encoding"), "chunked"));
-  CHECK_FALSE(head->Has("Content-Length"));
-  for (int i = 1; i <= 3; i++) {
-    std::string want = "data: piece" + std::to_string(i) + "\n\n", got;
-    while (got.size() < want.size()) {  // a piece may come framed in more than one chunk
-      auto chunk = c.ReadChunk(1s);
-      REQUIRE(chunk);
-      REQUIRE_FALSE(chunk->empty());
-      got += *chunk;
-    }
-    CHECK(got == want);
-    client_saw.Bump();
-  }
-  auto last = c.ReadChunk(2s);
-  REQUIRE(last);
-  CHECK(last->empty());  // the 0-chunk ends the body
-  CHECK(writes == std::vector<bool>{true, true, true});
-  CHECK(waits == std::vector<bool>{true, true, true});
-  // And the connection is still good for another request.
-  REQUIRE(c.Send(Get("/nothing")));
-  auto next = c.ReadResponse(2s);
-  REQUIRE(next);
-  CHECK(next->status == 404);
-}
-
-TEST_CASE("server: BodyWriter::Write returns false once the client has gone") {
-  Signal first_written, done;
-  std::atomic<bool> failed{false};
-  std::atomic<long long> writes_after_close{0};
-  Served s([&](HttpServer& h) {
-    h.Route("GET", "/stream", [&](const ServerRequest&, ServerResponse& res) {
-      res.stream = [&](BodyWriter& w) {
-        w.Write("first");
-        first_written.Bump();
-        auto until = std::chrono::steady_clock::now() + 3s;
-        while (std::chrono::steady_clock::now() < until) {
-          if (!w.Write("more data\n")) {
-            failed = true;
-            break;
-          }
-          writes_after_close++;
-          Pause(5ms);
-        }
-        done.Bump();
-      };
-    });
-  });
-  RawConn c = s.Connect();
-  REQUIRE(c.Send(Get("/stream")));
-  REQUIRE(c.ReadHead(2s));
-  REQUIRE(first_written.WaitAtLeast(1, 2s));
-  c.Abort();
-  REQUIRE(done.WaitAtLeast(1, 5s));
-  CHECK(failed);  // seen well before the handler's own 3 s limit
-  CHECK(Eventually([&] { return s.server().InFlight() == 0; }, 2s));
-}
-
 TEST_CASE("server: an unrouted path goes to on_error with 404") {
   std::vector<int> statuses;
   std::string path;
@@ -470,116 +292,4 @@ TEST_CASE("server: a malformed request line is 400 via on_error") {
   CHECK(res->status == 400);
   CHECK(res->body == "bad");
   CHECK(statuses == std::vector<int>{400});
-}
-
-TEST_CASE("server: Stop refuses new connections while a running stream completes") {
-  Signal wrote_first, may_finish;
-  std::atomic<bool> second_ok{false};
-  Served s([&](HttpServer& h) {
-    h.Route("GET", "/stream", [&](const ServerRequest&, ServerResponse& res) {
-      res.stream = [&](BodyWriter& w) {
-        w.Write("one");
-        wrote_first.Bump();
-        may_finish.WaitAtLeast(1, 5s);
-        second_ok = w.Write("two");
-      };
-    });
-  });
-  RawConn c = s.Connect();
-  REQUIRE(c.Send(Get("/stream")));
-  REQUIRE(c.ReadHead(2s));
-  REQUIRE(wrote_first.WaitAtLeast(1, 2s));
-  auto one = c.ReadChunk(2s);
-  REQUIRE(one);
-  CHECK(*one == "one");
-  CHECK(s.server().InFlight() == 1);
-
-  s.server().Stop();
-  RawConn refused;
-  CHECK_FALSE(refused.Connect(s.port()));
-  CHECK(refused.last_errno == ECONNREFUSED);
-  CHECK(Eventually([&] { return s.run_returned(); }, 2s));
-  CHECK(s.server().InFlight() == 1);  // the stream goes on
-
-  may_finish.Bump();
-  auto two = c.ReadChunk(2s);
-  REQUIRE(two);
-  CHECK(*two == "two");
-  auto last = c.ReadChunk(2s);
-  REQUIRE(last);
-  CHECK(last->empty());
-  CHECK(second_ok);
-  CHECK(Eventually([&] { return s.server().InFlight() == 0; }, 2s));
-}
-
-TEST_CASE("server: InFlight counts a request from its handler until its response is written") {
-  Signal entered, release;
-  Served s([&](HttpServer& h) {
-    h.Route("GET", "/slow", [&](const ServerRequest& req, ServerResponse& res) {
-      entered.Bump();
-      release.WaitAtLeast(1, 5s);
-      Echo(req, res);
-    });
-  });
-  CHECK(s.server().InFlight() == 0);
-  RawConn c = s.Connect();
-  REQUIRE(c.Send(Get("/slow")));
-  REQUIRE(entered.WaitAtLeast(1, 2s));
-  CHECK(s.server().InFlight() == 1);
-  release.Bump();
-  auto res = c.ReadResponse();
-  REQUIRE(res);
-  CHECK(res->body == "GET /slow ");
-  CHECK(Eventually([&] { return s.server().InFlight() == 0; }, 2s));
-  // The idle keep-alive connection is not in flight.
-  CHECK_FALSE(c.WaitClosed(50ms));
-  CHECK(s.server().InFlight() == 0);
-}
-
-TEST_CASE("server: 200 concurrent connections are served at the same time") {
-  constexpr int kClients = 200;
-  Signal arrived;
-  std::atomic<int> saw_all{0};
-  Served s([&](HttpServer& h) {
-    h.Route("POST", "/wait", [&](const ServerRequest& req, ServerResponse& res) {
-      arrived.Bump();
-      // Only answers once every client's request is inside a handler.
-      if (arrived.WaitAtLeast(kClients, 10s)) saw_all++;
-      res.body = req.body;
-    });
-  });
-  std::vector<RawConn> conns(kClients);
-  for (int i = 0; i < kClients; i++) {
-    REQUIRE(conns[i].Connect(s.port()));
-    REQUIRE(conns[i].Send(Post("/wait", "client " + std::to_string(i))));
-  }
-  REQUIRE(arrived.WaitAtLeast(kClients, 10s));
-  int answered = 0;
-  for (int i = 0; i < kClients; i++) {
-    auto res = conns[i].ReadResponse(5s);
-    if (res && res->status == 200 && res->body == "client " + std::to_string(i)) answered++;
-  }
-  CHECK(answered == kClients);
-  CHECK(saw_all == kClients);
-}
-
-TEST_CASE("server: a client that sends nothing does not hold up others") {
-  Served s([](HttpServer& h) { h.Route("GET", "/x", Echo); });
-  RawConn silent = s.Connect();
-  RawConn partial = s.Connect();
-  REQUIRE(partial.Send("GET /x HTTP/1.1\r\nHo"));  // stalls mid-header
-  for (int i = 0; i < 3; i++) {
-    RawConn c = s.Connect();
-    REQUIRE(c.Send(Get("/x")));
-    auto start = std::chrono::steady_clock::now();
-    auto res = c.ReadResponse(2s);
-    REQUIRE(res);
-    CHECK(res->body == "GET /x ");
-    CHECK(std::chrono::steady_clock::now() - start < 1s);
-  }
-  // The stalled one still completes when the rest of its request comes.
-  REQUIRE(partial.Send("st: t\r\n\r\n"));
-  auto res = partial.ReadResponse(2s);
-  REQUIRE(res);
-  CHECK(res->body == "GET /x ");
 }
