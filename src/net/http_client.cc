@@ -19,7 +19,6 @@ namespace {
 
 // How often a wait wakes to look at the caller's cancel flag.
 constexpr auto kCancelSlice = std::chrono::milliseconds(20);
-constexpr size_t kReadChunk = 16 * 1024;
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -153,7 +152,7 @@ Exchange::Step Exchange::Attempt(bool reused) {
   if (!SendRequest()) return reused && error_.what == Failure::kReset ? Step::kStale : Step::kFailed;
   // The answer cannot be there yet: wait before the first read instead of a read that
   // would find nothing (one system call less per exchange). A hint only.
-  conn_->WaitReadable(Until());
+  conn_->WaitReadable(Until(), /*expect_soon=*/true);
   http1::ResponseHead head;
   size_t consumed = 0;
   if (!ReadHead(&head, &consumed)) {
@@ -231,11 +230,7 @@ bool Exchange::SendRequest() {
 bool Exchange::ReadMore() {
   for (;;) {
     if (Stopped()) return false;
-    size_t old = buf_.size();
-    buf_.resize(old + kReadChunk);
-    size_t n = 0;
-    IoStatus st = conn_->ReadSome(buf_.data() + old, kReadChunk, &n, Until());
-    buf_.resize(old + n);
+    IoStatus st = conn_->ReadAppend(buf_, Until());
     if (st == IoStatus::kOk) {
       got_bytes_ = true;
       return true;

@@ -24,7 +24,6 @@
 namespace detour::net {
 namespace {
 
-constexpr size_t kReadChunk = 16 * 1024;
 constexpr auto kIoTimeout = std::chrono::seconds(30);  // a stalled peer mid-request/response
 
 fiber::TimePoint In(std::chrono::seconds s) { return fiber::Clock::now() + s; }
@@ -221,10 +220,7 @@ bool FiberServer::ReadRequest(Socket& sock, std::string& buf, ServerRequest* req
       Reject(sock, st == http1::ParseStatus::kTooLarge ? 431 : 400, *req);
       return false;
     }
-    size_t old = buf.size(), n = 0;
-    buf.resize(old + kReadChunk);
-    IoStatus io = sock.ReadSome(buf.data() + old, kReadChunk, &n, until);
-    buf.resize(old + n);
+    IoStatus io = sock.ReadAppend(buf, until);
     if (io != IoStatus::kOk) return false;  // closed, idle too long, or reset: just close
     until = In(kIoTimeout);
   }
@@ -290,10 +286,7 @@ bool FiberServer::ReadBody(Socket& sock, std::string& buf, size_t head_len,
         return true;
       }
     }
-    size_t old = buf.size(), n = 0;
-    buf.resize(old + kReadChunk);
-    IoStatus io = sock.ReadSome(buf.data() + old, kReadChunk, &n, In(kIoTimeout));
-    buf.resize(old + n);
+    IoStatus io = sock.ReadAppend(buf, In(kIoTimeout));
     if (io != IoStatus::kOk) return false;
   }
 }

@@ -83,8 +83,8 @@ bool Socket::IdleAlive() {
 
 void Socket::Shutdown() { ::shutdown(io_.fd(), SHUT_RDWR); }
 
-IoStatus Socket::WaitReadable(fiber::TimePoint until) {
-  return io_.Wait(false, until) == fiber::WaitResult::kReady ? IoStatus::kOk : IoStatus::kTimeout;
+IoStatus Socket::WaitReadable(fiber::TimePoint until, bool expect_soon) {
+  return io_.Wait(false, until, expect_soon) == fiber::WaitResult::kReady ? IoStatus::kOk : IoStatus::kTimeout;
 }
 
 IoStatus Socket::WaitWritable(fiber::TimePoint until) {
@@ -93,6 +93,14 @@ IoStatus Socket::WaitWritable(fiber::TimePoint until) {
 
 IoStatus Socket::ReadSome(char* buf, size_t cap, size_t* n, fiber::TimePoint until) {
   return ssl_ ? ReadTls(buf, cap, n, until) : ReadPlain(buf, cap, n, until);
+}
+
+IoStatus Socket::ReadAppend(std::string& buf, fiber::TimePoint until) {
+  char chunk[16 * 1024];
+  size_t n = 0;
+  IoStatus st = ReadSome(chunk, sizeof chunk, &n, until);
+  if (st == IoStatus::kOk) buf.append(chunk, n);
+  return st;
 }
 
 IoStatus Socket::ReadPlain(char* buf, size_t cap, size_t* n, fiber::TimePoint until) {

@@ -41,10 +41,14 @@ class Socket {
 
   // Reads what is available, waiting until something is (or `until`); *n > 0 on kOk.
   IoStatus ReadSome(char* buf, size_t cap, size_t* n, fiber::TimePoint until);
+  // ReadSome into a stack buffer, appended to `buf` (a string grown by 16 KB per read would
+  // be zero-filled and reallocated on every read).
+  IoStatus ReadAppend(std::string& buf, fiber::TimePoint until);
   // Writes everything, waiting while the socket buffer is full.
   IoStatus WriteAll(std::string_view data, fiber::TimePoint until);
   // Waits until the socket may be readable (a response may have arrived), without reading.
-  IoStatus WaitReadable(fiber::TimePoint until);
+  // expect_soon: see fiber::IoHandle::Wait.
+  IoStatus WaitReadable(fiber::TimePoint until, bool expect_soon = false);
   IoStatus WaitWritable(fiber::TimePoint until);
   // Whether an idle pooled connection may be reused: false when the peer has closed it
   // (or sent bytes nobody asked for, on plain TCP). Costs a system call only when the
