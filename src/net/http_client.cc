@@ -152,7 +152,7 @@ Exchange::Step Exchange::Attempt(bool reused) {
   if (!SendRequest()) return reused && error_.what == Failure::kReset ? Step::kStale : Step::kFailed;
   // The answer cannot be there yet: wait before the first read instead of a read that
   // would find nothing (one system call less per exchange). A hint only.
-  conn_->WaitReadable(Until(), /*expect_soon=*/true);
+  conn_->WaitReadable(Until());
   http1::ResponseHead head;
   size_t consumed = 0;
   if (!ReadHead(&head, &consumed)) {

@@ -83,8 +83,8 @@ bool Socket::IdleAlive() {
 
 void Socket::Shutdown() { ::shutdown(io_.fd(), SHUT_RDWR); }
 
-IoStatus Socket::WaitReadable(fiber::TimePoint until, bool expect_soon) {
-  return io_.Wait(false, until, expect_soon) == fiber::WaitResult::kReady ? IoStatus::kOk : IoStatus::kTimeout;
+IoStatus Socket::WaitReadable(fiber::TimePoint until) {
+  return io_.Wait(false, until) == fiber::WaitResult::kReady ? IoStatus::kOk : IoStatus::kTimeout;
 }
 
 IoStatus Socket::WaitWritable(fiber::TimePoint until) {

@@ -47,8 +47,7 @@ class Socket {
   // Writes everything, waiting while the socket buffer is full.
   IoStatus WriteAll(std::string_view data, fiber::TimePoint until);
   // Waits until the socket may be readable (a response may have arrived), without reading.
-  // expect_soon: see fiber::IoHandle::Wait.
-  IoStatus WaitReadable(fiber::TimePoint until, bool expect_soon = false);
+  IoStatus WaitReadable(fiber::TimePoint until);
   IoStatus WaitWritable(fiber::TimePoint until);
   // Whether an idle pooled connection may be reused: false when the peer has closed it
   // (or sent bytes nobody asked for, on plain TCP). Costs a system call only when the

@@ -91,7 +91,7 @@ IoHandle::~IoHandle() {
   if (state_.sched) state_.sched->Unregister(fd_);
 }
 
-WaitResult IoHandle::Wait(bool for_write, TimePoint until, bool expect_soon) {
+WaitResult IoHandle::Wait(bool for_write, TimePoint until) {
   Fiber* f = Scheduler::CurrentFiber();
   if (!f) {
     pollfd p{fd_, static_cast<short>(for_write ? POLLOUT : POLLIN), 0};
@@ -110,9 +110,7 @@ WaitResult IoHandle::Wait(bool for_write, TimePoint until, bool expect_soon) {
   slot = f;
   f->timed_out = false;
   s->AddTimer(f, until);
-  if (expect_soon) s->soon_waiters_++;
   s->Park();
-  if (expect_soon) s->soon_waiters_--;
   s->CancelTimer(f);
   if (slot == f) slot = nullptr;  // woken by the timer
   if (!f->timed_out) ready = false;  // the edge that woke us is being consumed

@@ -68,11 +68,7 @@ class IoHandle {
   void BeforeClose() { state_.sched = nullptr; }
   // Waits until the fd may be readable (writable) or `until` passes. May return kReady
   // spuriously (the caller retries its syscall and waits again on EAGAIN).
-  // expect_soon: an answer is due shortly (a request was just sent). While only one or
-  // two such waits are pending on its scheduler, the scheduler polls for up to 50 us
-  // before sleeping: at low concurrency that saves a wake-up per answer; at high
-  // concurrency it never spins.
-  WaitResult Wait(bool for_write, TimePoint until, bool expect_soon = false);
+  WaitResult Wait(bool for_write, TimePoint until);
 
   // False only when the fd is registered on a fiber scheduler and no edge has arrived
   // since the last wait consumed one: then the peer has certainly sent nothing (no data,

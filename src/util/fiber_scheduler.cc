@@ -13,8 +13,6 @@ namespace {
 constexpr size_t kStackBytes = 512 * 1024;  // virtual; only touched pages cost memory
 constexpr size_t kSpareStacks = 64;
 constexpr size_t kNoTimer = static_cast<size_t>(-1);
-constexpr auto kSpin = std::chrono::microseconds(50);
-constexpr int kSpinMaxWaiters = 2;
 
 thread_local Scheduler* t_sched = nullptr;
 thread_local Fiber* t_fiber = nullptr;
@@ -151,19 +149,7 @@ void Scheduler::PollEvents(bool may_block) {
     timeout = inbox_size_.load() ? 0 : TimeoutMs();
   }
   epoll_event events[256];
-  int n = 0;
-  if (may_block && timeout != 0 && soon_waiters_ > 0 && soon_waiters_ <= kSpinMaxWaiters) {
-    // Low concurrency and an answer due shortly: poll for a moment rather than sleep, so
-    // the answer is not delayed by a wake-up (tens of microseconds on a VM). With many
-    // waiters the CPU belongs to them, and one epoll_wait serves them all anyway.
-    auto end = Clock::now() + kSpin;
-    do {
-      n = ::epoll_wait(epfd_, events, 256, 0);
-    } while (n == 0 && inbox_size_.load() == 0 && Clock::now() < end);
-    if (n == 0 && inbox_size_.load() == 0) n = ::epoll_wait(epfd_, events, 256, TimeoutMs());
-  } else {
-    n = ::epoll_wait(epfd_, events, 256, timeout);
-  }
+  int n = ::epoll_wait(epfd_, events, 256, timeout);
   if (may_block) sleeping_.store(false);
   // Every event of the batch is handled before any fiber runs, so no fiber can free an
   // fd state while it is still referenced here.

@@ -54,8 +54,6 @@ class Scheduler {
   void CancelTimer(Fiber* f);
   // Registers an fd (edge-triggered, read and write) for an IoHandle's state.
   void Register(int fd, IoHandle::State* state);
-  // Fibers parked on a wait whose answer is due shortly (IoHandle::Wait expect_soon).
-  int soon_waiters_ = 0;
   void Unregister(int fd);
 
  private:
