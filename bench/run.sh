@@ -19,7 +19,8 @@ RESULTS=$BENCH/results
 LAT_REQUESTS=${BENCH_LAT_REQUESTS:-2000}
 LAT_BLOCK=${BENCH_LAT_BLOCK:-100}
 LAT_WARMUP=${BENCH_LAT_WARMUP:-200}
-WRK_SECONDS=${BENCH_WRK_SECONDS:-10}
+WRK_SECONDS=${BENCH_WRK_SECONDS:-4}
+WRK_ROUNDS=${BENCH_WRK_ROUNDS:-6}
 WRK_CONNS=${BENCH_WRK_CONNS:-64}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
 STREAMS=${BENCH_STREAMS:-1000}
@@ -148,15 +149,23 @@ run_wrk() {  # name port model pid
   echo "$((t1 - t0))" >"$WORK/wrk_$1.cpu_ticks"
 }
 
+# Rounds of direct and gateway runs in ABBA order, so a machine whose speed drifts (a
+# shared VM) biases neither side; the ratio is taken per round (adjacent runs).
 measure_throughput() {
-  log "throughput: wrk -t$WRK_THREADS -c$WRK_CONNS -d${WRK_SECONDS}s, direct then gateway"
-  run_wrk direct "$REPLY_PORT" m "$REPLY_PID"
-  sleep 1
-  local f0 f1
-  f0=$(cpu_ticks "$REPLY_PID")
-  run_wrk gateway "$GW_PORT" bench "$DETOUR_PID"
-  f1=$(cpu_ticks "$REPLY_PID")
-  echo "$((f1 - f0))" >"$WORK/wrk_gateway.fake_cpu_ticks"
+  log "throughput: $WRK_ROUNDS rounds of wrk -t$WRK_THREADS -c$WRK_CONNS -d${WRK_SECONDS}s, direct and gateway interleaved"
+  local i f0 f1
+  for ((i = 1; i <= WRK_ROUNDS; i++)); do
+    if ((i % 2)); then
+      run_wrk "direct_$i" "$REPLY_PORT" m "$REPLY_PID"
+      f0=$(cpu_ticks "$REPLY_PID"); run_wrk "gateway_$i" "$GW_PORT" bench "$DETOUR_PID"
+      f1=$(cpu_ticks "$REPLY_PID")
+    else
+      f0=$(cpu_ticks "$REPLY_PID"); run_wrk "gateway_$i" "$GW_PORT" bench "$DETOUR_PID"
+      f1=$(cpu_ticks "$REPLY_PID")
+      run_wrk "direct_$i" "$REPLY_PORT" m "$REPLY_PID"
+    fi
+    echo "$((f1 - f0))" >"$WORK/wrk_gateway_$i.fake_cpu_ticks"
+  done
   printf '{"threads_after": %s, "rss_kb_after": %s}\n' "$(threads_of "$DETOUR_PID")" \
     "$(status_kb "$DETOUR_PID" VmRSS)" >"$WORK/after_wrk.json"
 }
@@ -217,7 +226,7 @@ main() {
 
   local clk; clk=$(getconf CLK_TCK)
   node "$BENCH/report.mjs" --work "$WORK" --out "$RESULTS/latest.json" --clk-tck "$clk" \
-    --config "{\"lat_requests\": $LAT_REQUESTS, \"lat_block\": $LAT_BLOCK, \"wrk_seconds\": $WRK_SECONDS, \"wrk_conns\": $WRK_CONNS, \"wrk_threads\": $WRK_THREADS, \"streams\": $STREAMS, \"deltas\": $DELTAS, \"chunk_ms\": $CHUNK_MS, \"nproc\": $(nproc), \"detour_commit\": \"$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)\"}" \
+    --config "{\"lat_requests\": $LAT_REQUESTS, \"lat_block\": $LAT_BLOCK, \"wrk_seconds\": $WRK_SECONDS, \"wrk_rounds\": $WRK_ROUNDS, \"wrk_conns\": $WRK_CONNS, \"wrk_threads\": $WRK_THREADS, \"streams\": $STREAMS, \"deltas\": $DELTAS, \"chunk_ms\": $CHUNK_MS, \"nproc\": $(nproc), \"detour_commit\": \"$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)\"}" \
     ${BENCH_STRICT:+--strict}
 }
 
