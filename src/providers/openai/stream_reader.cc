@@ -1,10 +1,10 @@
 #include "providers/openai/stream_reader.h"
-#include "util/json_guard.h"
 
 #include <string_view>
 
 #include "providers/classify.h"
 #include "providers/openai/wire.h"
+#include "util/json_guard.h"
 
 namespace detour::openai {
 namespace {

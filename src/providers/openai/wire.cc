@@ -1,9 +1,9 @@
 // Every field read is type-checked: upstream JSON is untrusted and nlohmann throws on
 // type mismatches.
 #include "providers/openai/wire.h"
-#include "util/json_guard.h"
 
 #include "providers/classify.h"
+#include "util/json_guard.h"
 
 namespace detour::openai {
 namespace {
