@@ -8,6 +8,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "util/ascii.h"
+
 namespace detour::net::http1 {
 namespace {
 
@@ -62,16 +64,6 @@ bool IsTarget(std::string_view s) {
 void Assign(std::string& s, std::string_view v) {
   s.clear();
   s.append(v.data(), v.size());
-}
-
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  }
-  return true;
 }
 
 std::string_view TrimOws(std::string_view s) {
@@ -259,15 +251,15 @@ Coding TransferCoding(const Headers& h) {
   int chunked = 0;
   std::string_view last;
   for (const auto& [name, value] : h) {
-    if (!EqualsNoCase(name, "Transfer-Encoding")) continue;
+    if (!EqualsIgnoreCase(name, "Transfer-Encoding")) continue;
     present = true;
     ForEachElement(value, [&](std::string_view e) {
       last = e;
-      if (EqualsNoCase(e, "chunked")) ++chunked;
+      if (EqualsIgnoreCase(e, "chunked")) ++chunked;
     });
   }
   if (!present) return Coding::kAbsent;
-  return chunked == 1 && EqualsNoCase(last, "chunked") ? Coding::kChunked : Coding::kOther;
+  return chunked == 1 && EqualsIgnoreCase(last, "chunked") ? Coding::kChunked : Coding::kOther;
 }
 
 enum class Length { kAbsent, kOk, kBad };
@@ -288,7 +280,7 @@ bool ParseDecimal(std::string_view s, uint64_t* out) {
 Length ContentLength(const Headers& h, uint64_t* length) {
   bool present = false, bad = false, seen = false;
   for (const auto& [name, value] : h) {
-    if (!EqualsNoCase(name, "Content-Length")) continue;
+    if (!EqualsIgnoreCase(name, "Content-Length")) continue;
     present = true;
     size_t elements = 0;
     ForEachElement(value, [&](std::string_view e) {
@@ -311,8 +303,7 @@ BodyFraming LengthFraming(uint64_t length) {
 
 bool AppendHeaderLines(std::string& out, const Headers& h) {
   for (const auto& [name, value] : h) {
-    if (!SafeHeaderField(name, value)) return false;
-    out.append(name).append(": ", 2).append(value).append("\r\n", 2);
+    if (!AppendHeaderLine(out, name, value)) return false;
   }
   out.append("\r\n", 2);
   return true;
@@ -361,7 +352,7 @@ ParseStatus ParseResponseHead(std::string_view buf, ResponseHead* out, size_t* c
 
 const std::string* FindHeader(const Headers& h, std::string_view name) {
   for (const auto& [k, v] : h) {
-    if (EqualsNoCase(k, name)) return &v;
+    if (EqualsIgnoreCase(k, name)) return &v;
   }
   return nullptr;
 }
@@ -369,8 +360,8 @@ const std::string* FindHeader(const Headers& h, std::string_view name) {
 bool HeaderHasToken(const Headers& h, std::string_view name, std::string_view token) {
   bool found = false;
   for (const auto& [k, v] : h) {
-    if (found || !EqualsNoCase(k, name)) continue;
-    ForEachElement(v, [&](std::string_view e) { found = found || EqualsNoCase(e, token); });
+    if (found || !EqualsIgnoreCase(k, name)) continue;
+    ForEachElement(v, [&](std::string_view e) { found = found || EqualsIgnoreCase(e, token); });
   }
   return found;
 }
@@ -443,13 +434,23 @@ bool SafeHeaderField(std::string_view name, std::string_view value) {
   return IsToken(name) && value.find_first_of(std::string_view("\r\n\0", 3)) == kNpos;
 }
 
+bool AppendHeaderLine(std::string& out, std::string_view name, std::string_view value) {
+  if (!SafeHeaderField(name, value)) return false;
+  out.append(name).append(": ", 2).append(value).append("\r\n", 2);
+  return true;
+}
+
+bool AppendRequestLine(std::string& out, std::string_view method, std::string_view target) {
+  if (!IsToken(method) || !IsTarget(target)) return false;
+  out.append(method).append(" ", 1).append(target).append(" HTTP/1.1\r\n", 11);
+  return true;
+}
+
 bool AppendRequestHead(std::string& out, std::string_view method, std::string_view target,
                        const Headers& h) {
-  if (!IsToken(method) || !IsTarget(target)) return false;
   size_t mark = out.size();
   out.reserve(mark + method.size() + target.size() + 12 + HeadersSize(h));
-  out.append(method).append(" ", 1).append(target).append(" HTTP/1.1\r\n", 11);
-  if (AppendHeaderLines(out, h)) return true;
+  if (AppendRequestLine(out, method, target) && AppendHeaderLines(out, h)) return true;
   out.resize(mark);
   return false;
 }

@@ -140,5 +140,10 @@ bool SafeHeaderField(std::string_view name, std::string_view value);
 bool AppendRequestHead(std::string& out, std::string_view method, std::string_view target,
                        const Headers& h);
 bool AppendResponseHead(std::string& out, int status, const Headers& h);
+// The line-level pieces, for a caller that assembles a head from several sources without
+// copying them into one Headers (it ends the head with "\r\n" itself). Same guard; a
+// false return leaves out unchanged.
+bool AppendRequestLine(std::string& out, std::string_view method, std::string_view target);
+bool AppendHeaderLine(std::string& out, std::string_view name, std::string_view value);
 
 }  // namespace detour::net::http1

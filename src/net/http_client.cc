@@ -4,14 +4,15 @@
 #include "net/http_client.h"
 
 #include <algorithm>
-#include <cctype>
 #include <csignal>
 #include <mutex>
+#include <optional>
 
 #include "net/conn_pool.h"
 #include "net/http1.h"
 #include "net/socket.h"
 #include "net/url.h"
+#include "util/ascii.h"
 #include "util/fiber.h"
 
 namespace detour::net {
@@ -19,17 +20,6 @@ namespace {
 
 // How often a wait wakes to look at the caller's cancel flag.
 constexpr auto kCancelSlice = std::chrono::milliseconds(20);
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 struct Callbacks {
   std::function<bool(int status, const Headers& headers)> on_headers;
@@ -45,31 +35,30 @@ std::string HostHeader(const Url& url) {
   return h;
 }
 
-// The request head (and the body when small: one write, one segment). Returns the name
-// of a header that cannot be sent (a value with a line break, e.g. a key read from a file
-// with its trailing newline), or nullptr.
-const std::string* SerializeRequest(const Request& req, const Url& url, bool with_body,
-                                    std::string& out) {
+// The request head (and the body when small: one write, one segment). Returns what
+// cannot be sent (a header whose value has a line break, e.g. a key read from a file with
+// its trailing newline; never the value itself), or nothing.
+std::optional<std::string> SerializeRequest(const Request& req, const Url& url, bool with_body,
+                                            std::string& out) {
   out.reserve(256 + (with_body ? req.body.size() : 0));
-  out.append(req.method).append(" ").append(url.target).append(" HTTP/1.1\r\nHost: ");
-  out.append(HostHeader(url)).append("\r\n");
+  if (!http1::AppendRequestLine(out, req.method, url.target)) return "the request line";
+  http1::AppendHeaderLine(out, "Host", HostHeader(url));
   bool has_type = false;
   for (const auto& [k, v] : req.headers) {
     if (EqualsIgnoreCase(k, "Host") || EqualsIgnoreCase(k, "Content-Length") ||
         EqualsIgnoreCase(k, "Transfer-Encoding") || EqualsIgnoreCase(k, "Connection")) {
       continue;
     }
-    if (!http1::SafeHeaderField(k, v)) return &k;
+    if (!http1::AppendHeaderLine(out, k, v)) return "request header \"" + k + "\"";
     has_type = has_type || EqualsIgnoreCase(k, "Content-Type");
-    out.append(k).append(": ").append(v).append("\r\n");
   }
-  if (!req.body.empty() && !has_type) out.append("Content-Type: application/json\r\n");
+  if (!req.body.empty() && !has_type) http1::AppendHeaderLine(out, "Content-Type", "application/json");
   if (!req.body.empty() || req.method == "POST" || req.method == "PUT") {
-    out.append("Content-Length: ").append(std::to_string(req.body.size())).append("\r\n");
+    http1::AppendHeaderLine(out, "Content-Length", std::to_string(req.body.size()));
   }
   out.append("\r\n");
   if (with_body) out.append(req.body);
-  return nullptr;
+  return std::nullopt;
 }
 
 // One exchange on one connection (or two, when a pooled connection turned out stale).
@@ -212,9 +201,8 @@ bool Exchange::SendRequest() {
   constexpr size_t kInlineBody = 64 * 1024;
   bool inline_body = req_.body.size() <= kInlineBody;
   std::string head;
-  if (const std::string* bad = SerializeRequest(req_, url_, inline_body, head)) {
-    // The name only: the value may be a secret.
-    FailWith(Failure::kOther, "request header \"" + *bad + "\" cannot be sent (line break or bad name)");
+  if (auto bad = SerializeRequest(req_, url_, inline_body, head)) {
+    FailWith(Failure::kOther, *bad + " cannot be sent (line break or bad name)");
     return false;
   }
   IoStatus st = conn_->WriteAll(head, deadline_.Get());
@@ -385,10 +373,8 @@ class Client : public HttpClient {
 }  // namespace
 
 std::string Response::Header(std::string_view name) const {
-  for (const auto& [k, v] : headers) {
-    if (EqualsIgnoreCase(k, name)) return v;
-  }
-  return "";
+  const std::string* v = http1::FindHeader(headers, name);
+  return v ? *v : std::string();
 }
 
 std::unique_ptr<HttpClient> MakeHttpClient(ClientOptions options) {

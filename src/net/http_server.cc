@@ -299,16 +299,20 @@ void FiberServer::Reject(Socket& sock, int status, const ServerRequest& req) {
 }
 
 bool FiberServer::Respond(Socket& sock, ServerResponse& res, bool keep_alive) {
+  Headers& h = res.headers;  // the response is ours to consume: framing goes in with it
+  if (!res.content_type.empty()) h.emplace_back("Content-Type", res.content_type);
+  if (res.stream) h.emplace_back("Transfer-Encoding", "chunked");
+  else h.emplace_back("Content-Length", std::to_string(res.body.size()));
+  if (!keep_alive) h.emplace_back("Connection", "close");
   std::string out;
-  out.reserve(256 + res.body.size());
-  out.append("HTTP/1.1 ").append(std::to_string(res.status)).append(" ");
-  out.append(http1::ReasonPhrase(res.status)).append("\r\n");
-  for (const auto& [k, v] : res.headers) out.append(k).append(": ").append(v).append("\r\n");
-  if (!res.content_type.empty()) out.append("Content-Type: ").append(res.content_type).append("\r\n");
-  if (res.stream) out.append("Transfer-Encoding: chunked\r\n");
-  else out.append("Content-Length: ").append(std::to_string(res.body.size())).append("\r\n");
-  if (!keep_alive) out.append("Connection: close\r\n");
-  out.append("\r\n");
+  out.reserve(256 + (res.stream ? 0 : res.body.size()));
+  if (!http1::AppendResponseHead(out, res.status, h)) {
+    // A handler produced a header that cannot be sent: a bug, not the client's fault.
+    log::Error("a " + std::to_string(res.status) + " response has a header that cannot be sent");
+    http1::AppendResponseHead(out, 500, {{"Content-Length", "0"}, {"Connection", "close"}});
+    sock.WriteAll(out, In(kIoTimeout));
+    return false;
+  }
   if (!res.stream) {
     out.append(res.body);
     return sock.WriteAll(out, In(kIoTimeout)) == IoStatus::kOk;

@@ -5,10 +5,10 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <string>
 
 #include "providers/error_text.h"
+#include "util/ascii.h"
 
 namespace detour {
 namespace {
@@ -89,12 +89,7 @@ std::optional<double> BodyRetryHint(const std::string& lower_msg) {
 
 std::string_view FindHeader(const net::Headers& headers, std::string_view name) {
   for (const auto& [key, value] : headers) {
-    if (key.size() != name.size()) continue;
-    bool same = std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) {
-      return std::tolower(static_cast<unsigned char>(a)) ==
-             std::tolower(static_cast<unsigned char>(b));
-    });
-    if (same) return value;
+    if (EqualsIgnoreCase(key, name)) return value;
   }
   return {};
 }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "util/ascii.h"
+
 namespace detour {
 
 std::string JoinUrl(std::string_view base, std::string_view path) {
@@ -28,13 +30,7 @@ std::string PercentEncode(std::string_view text) {
 }
 
 void SetHeader(net::Headers& headers, std::string_view name, std::string value) {
-  auto same = [&](const auto& h) {
-    return h.first.size() == name.size() &&
-           std::equal(name.begin(), name.end(), h.first.begin(), [](char a, char b) {
-             return std::tolower(static_cast<unsigned char>(a)) ==
-                    std::tolower(static_cast<unsigned char>(b));
-           });
-  };
+  auto same = [&](const auto& h) { return EqualsIgnoreCase(h.first, name); };
   headers.erase(std::remove_if(headers.begin(), headers.end(), same), headers.end());
   headers.emplace_back(std::string(name), std::move(value));
 }

@@ -3,6 +3,8 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
+#include "util/ascii.h"
+
 namespace detour {
 
 // Hashing both sides first makes the comparison independent of the lengths too.
@@ -17,11 +19,7 @@ bool BearerAuthorized(std::string_view authorization, const std::vector<std::str
   if (keys.empty()) return true;
   constexpr std::string_view kPrefix = "Bearer ";
   if (authorization.size() < kPrefix.size()) return false;
-  std::string_view scheme = authorization.substr(0, kPrefix.size());
-  bool bearer = true;
-  for (size_t i = 0; i < kPrefix.size(); i++)
-    bearer = bearer && std::tolower(scheme[i]) == std::tolower(kPrefix[i]);
-  if (!bearer) return false;
+  if (!EqualsIgnoreCase(authorization.substr(0, kPrefix.size()), kPrefix)) return false;
   std::string_view presented = authorization.substr(kPrefix.size());
   bool match = false;
   for (const auto& k : keys) match |= ConstantTimeEquals(presented, k);  // no early exit
