@@ -90,6 +90,9 @@ class Exchange {
   const Callbacks& cb_;
   ConnPool& pool_;
   const std::string key_;
+  // A body up to 64 KB goes in the same write as the head (one segment).
+  const bool inline_body_ = req_.body.size() <= 64 * 1024;
+  std::string head_;
   std::unique_ptr<Socket> conn_;
   std::string buf_;
   bool got_headers_ = false;
@@ -125,6 +128,11 @@ bool Exchange::Stopped() {
 
 Expected<int, TransportError> Exchange::Run() {
   if (Stopped()) return Fail(error_);
+  // Written once, before any I/O: a stale connection's resend reuses it.
+  if (auto bad = SerializeRequest(req_, url_, inline_body_, head_)) {
+    FailWith(Failure::kOther, *bad + " cannot be sent (line break or bad name)");
+    return Fail(error_);
+  }
   conn_ = pool_.Acquire(key_);
   bool reused = conn_ != nullptr;
   Step step = Attempt(reused);
@@ -198,15 +206,8 @@ bool Exchange::OpenNew() {
 }
 
 bool Exchange::SendRequest() {
-  constexpr size_t kInlineBody = 64 * 1024;
-  bool inline_body = req_.body.size() <= kInlineBody;
-  std::string head;
-  if (auto bad = SerializeRequest(req_, url_, inline_body, head)) {
-    FailWith(Failure::kOther, *bad + " cannot be sent (line break or bad name)");
-    return false;
-  }
-  IoStatus st = conn_->WriteAll(head, deadline_.Get());
-  if (st == IoStatus::kOk && !inline_body) st = conn_->WriteAll(req_.body, deadline_.Get());
+  IoStatus st = conn_->WriteAll(head_, deadline_.Get());
+  if (st == IoStatus::kOk && !inline_body_) st = conn_->WriteAll(req_.body, deadline_.Get());
   if (st == IoStatus::kOk) return true;
   if (st == IoStatus::kTimeout) FailWith(Failure::kTimeout, "deadline passed while sending");
   else FailWith(Failure::kReset, "connection closed or reset while sending");

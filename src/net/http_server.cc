@@ -154,10 +154,10 @@ void FiberServer::Accept() {
       continue;
     }
     if (errno == EINTR || errno == ECONNABORTED) continue;
-    // Out of fds or memory: back off instead of spinning; anything else waits for a peer.
-    auto pause = errno == EAGAIN ? std::chrono::milliseconds(100) : std::chrono::milliseconds(10);
-    if (errno == EAGAIN) io.Wait(false, fiber::Clock::now() + pause);
-    else fiber::SleepUntil(fiber::Clock::now() + pause);
+    // No peer yet: wait for one (or for Stop, looked at every 100 ms). Out of fds or
+    // memory: back off instead of spinning.
+    if (errno == EAGAIN) io.Wait(false, fiber::Clock::now() + std::chrono::milliseconds(100));
+    else fiber::SleepUntil(fiber::Clock::now() + std::chrono::milliseconds(10));
   }
   io.BeforeClose();
   ::close(listen_fd_.exchange(-1));

@@ -81,8 +81,6 @@ bool Socket::IdleAlive() {
   return r > 0 && ssl_ != nullptr;
 }
 
-void Socket::Shutdown() { ::shutdown(io_.fd(), SHUT_RDWR); }
-
 IoStatus Socket::WaitReadable(fiber::TimePoint until) {
   return io_.Wait(false, until) == fiber::WaitResult::kReady ? IoStatus::kOk : IoStatus::kTimeout;
 }

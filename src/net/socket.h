@@ -31,18 +31,13 @@ class Socket {
   Socket(const Socket&) = delete;
   Socket& operator=(const Socket&) = delete;
 
-  int fd() const { return io_.fd(); }
-  bool tls() const { return ssl_ != nullptr; }
-
   // Client-side TLS handshake: SNI for host names, certificate and host name (or IP)
   // verification when `verify`, system CA store. *why gets OpenSSL's reason on failure.
   IoStatus StartTls(const std::string& host, bool verify, fiber::TimePoint until,
                     std::string* why);
 
-  // Reads what is available, waiting until something is (or `until`); *n > 0 on kOk.
-  IoStatus ReadSome(char* buf, size_t cap, size_t* n, fiber::TimePoint until);
-  // ReadSome into a stack buffer, appended to `buf` (a string grown by 16 KB per read would
-  // be zero-filled and reallocated on every read).
+  // Reads what is available, waiting until something is (or `until`), and appends it to
+  // `buf` (through a stack buffer: a string grown by 16 KB per read would be zero-filled).
   IoStatus ReadAppend(std::string& buf, fiber::TimePoint until);
   // Writes everything, waiting while the socket buffer is full.
   IoStatus WriteAll(std::string_view data, fiber::TimePoint until);
@@ -53,10 +48,9 @@ class Socket {
   // (or sent bytes nobody asked for, on plain TCP). Costs a system call only when the
   // scheduler saw activity on the socket since its last read.
   bool IdleAlive();
-  // Wakes any reader or writer of this socket with an error (used to cut a connection).
-  void Shutdown();
 
  private:
+  IoStatus ReadSome(char* buf, size_t cap, size_t* n, fiber::TimePoint until);
   IoStatus ReadPlain(char* buf, size_t cap, size_t* n, fiber::TimePoint until);
   IoStatus ReadTls(char* buf, size_t cap, size_t* n, fiber::TimePoint until);
   IoStatus WriteTls(std::string_view data, fiber::TimePoint until);

@@ -43,18 +43,18 @@ int PollMs(TimePoint until) {
 
 }  // namespace
 
-void Spawn(std::function<void()> fn) {
+static Fiber* NewFiber(std::function<void()> fn) {
   auto* f = new Fiber();
   f->fn = std::move(fn);
-  Scheduler* s = Scheduler::Current();
-  (s ? s : Runtime::Get().Next())->Post(f);
+  return f;
 }
 
-void SpawnBalanced(std::function<void()> fn) {
-  auto* f = new Fiber();
-  f->fn = std::move(fn);
-  Runtime::Get().Next()->Post(f);
+void Spawn(std::function<void()> fn) {
+  Scheduler* s = Scheduler::Current();
+  (s ? s : Runtime::Get().Next())->Post(NewFiber(std::move(fn)));
 }
+
+void SpawnBalanced(std::function<void()> fn) { Runtime::Get().Next()->Post(NewFiber(std::move(fn))); }
 
 bool InFiber() { return Scheduler::CurrentFiber() != nullptr; }
 
