@@ -143,6 +143,28 @@ TEST_CASE("server: Stop refuses new connections while a running stream completes
   CHECK(Eventually([&] { return s.server().InFlight() == 0; }, 2s));
 }
 
+TEST_CASE("server: while draining, a keep-alive request is answered with Connection: close") {
+  Signal entered, may_answer;
+  Served s([&](HttpServer& h) {
+    h.Route("GET", "/slow", [&](const ServerRequest&, ServerResponse& res) {
+      entered.Bump();
+      may_answer.WaitAtLeast(1, 5s);
+      res.body = "done";
+    });
+  });
+  RawConn c = s.Connect();
+  REQUIRE(c.Send(Get("/slow")));  // HTTP/1.1: keep-alive unless told otherwise
+  REQUIRE(entered.WaitAtLeast(1, 2s));
+  s.server().Stop();
+  may_answer.Bump();
+  auto res = c.ReadResponse();
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(res->body == "done");
+  CHECK(res->Header("Connection") == "close");
+  CHECK(c.WaitClosed(2s));
+}
+
 TEST_CASE("server: InFlight counts a request from its handler until its response is written") {
   Signal entered, release;
   Served s([&](HttpServer& h) {
