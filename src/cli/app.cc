@@ -16,6 +16,8 @@ int RunCli(int argc, char** argv) {
                                             "~/.config/detour/config.toml, else built from API key variables)");
   app.add_option("--log-level", g.log_level, "error | warn | info | debug | trace");
   app.add_option("--log-format", g.log_format, "text | json");
+  app.add_option("--seed", g.seed, "fix every random choice (load balancing, backoff jitter) for a "
+                                   "repeatable run");
 
   int exit_code = kExitOk;
   AddChatCommand(app, g, &exit_code);

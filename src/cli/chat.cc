@@ -51,7 +51,7 @@ ChatRequest BuildRequest(const ChatOptions& o, const std::string& prompt, bool s
 }
 
 // Prints content deltas as they arrive.
-class StdoutStream : public StreamObserver {
+class StdoutStream : public StreamConsumer {
  public:
   bool OnCommit(const RouteInfo&) override { return true; }
   bool OnChunk(StreamChunk& c) override {
@@ -67,6 +67,21 @@ class StdoutStream : public StreamObserver {
   }
   bool any_ = false;       // some text was printed
   bool mid_line_ = false;  // text was printed since the last newline
+};
+
+// `chat -v`: each attempt on stderr as it ends. On one terminal, an attempt line must not
+// land in the middle of the streamed answer.
+class VerboseAttempts final : public RequestObserver {
+ public:
+  VerboseAttempts(StdoutStream& out, bool same_terminal) : out_(out), same_terminal_(same_terminal) {}
+  void OnAttempt(const AttemptRecord& a) override {
+    if (same_terminal_) out_.EndLine();
+    std::cerr << FormatAttempt(a) << "\n";
+  }
+
+ private:
+  StdoutStream& out_;
+  bool same_terminal_;
 };
 
 std::string MessageText(const Json& response) {
@@ -94,18 +109,14 @@ int RunChat(const GlobalOptions& g, const ChatOptions& o) {
   }
   static CancelFlag interrupted{false};
   InstallInterruptFlag(&interrupted);
-  Runtime rt = BuildRuntime(*config);
+  Runtime rt = BuildRuntime(*config, g);
 
   RouteOptions opts;
   opts.cancel = &interrupted;
   StdoutStream out;
-  // On one terminal, an attempt line must not land in the middle of the streamed answer.
   bool same_terminal = isatty(STDOUT_FILENO) && isatty(STDERR_FILENO);
-  if (o.verbose)
-    opts.on_attempt = [&out, same_terminal](const AttemptRecord& a) {
-      if (same_terminal) out.EndLine();
-      std::cerr << FormatAttempt(a) << "\n";
-    };
+  VerboseAttempts verbose(out, same_terminal);
+  if (o.verbose) opts.observer = &verbose;
 
   bool stream = !o.no_stream && !o.json;
   ChatRequest req = BuildRequest(o, prompt, stream);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli/diagnostics.h"
+#include "core/memory_state_store.h"
 #include "util/log.h"
 
 namespace detour {
@@ -40,12 +41,17 @@ std::optional<Config> LoadConfigOrReport(const GlobalOptions& g) {
   return std::move(loaded.value());
 }
 
-Runtime BuildRuntime(const Config& config) {
+std::shared_ptr<const RouteTable> Runtime::BuildTable(Config config) {
+  return RouteTable::Build(std::move(config), *http, *store, SystemClock());
+}
+
+Runtime BuildRuntime(const Config& config, const GlobalOptions& g) {
   Runtime rt;
   rt.http = net::MakeHttpClient();
-  rt.state = std::make_shared<RouterState>();
-  auto table = RouteTable::Build(config, *rt.http, *rt.state);
-  rt.router = std::make_unique<Router>(std::move(table), rt.state);
+  rt.store = std::make_shared<MemoryStateStore>();
+  auto table = rt.BuildTable(config);
+  rt.router = std::make_unique<Router>(std::move(table), rt.store, SystemClock(),
+                                       g.seed ? *g.seed : RandomRootSeed());
   return rt;
 }
 

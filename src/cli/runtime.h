@@ -16,6 +16,7 @@ struct GlobalOptions {
   std::string config_path;
   std::string log_level = "info";
   std::string log_format = "text";
+  std::optional<uint64_t> seed;  // --seed: fixes every random choice of the router
 };
 
 // Applies --log-level / --log-format. Returns false (after printing) on a bad value.
@@ -27,13 +28,16 @@ std::optional<Config> LoadConfigOrReport(const GlobalOptions& g);
 // Registers every secret of `config` with the log redactor.
 void RegisterSecrets(const Config& config);
 
-// The routing core over the production HTTP client. Owns what the router needs.
+// The routing core over the production HTTP client, the in-process state store and the
+// real clock. Owns what the router needs.
 struct Runtime {
   std::unique_ptr<net::HttpClient> http;
-  std::shared_ptr<RouterState> state;
+  std::shared_ptr<StateStore> store;
   std::unique_ptr<Router> router;
+  // A new route table for a reloaded config, over the same client, store and clock.
+  std::shared_ptr<const RouteTable> BuildTable(Config config);
 };
-Runtime BuildRuntime(const Config& config);
+Runtime BuildRuntime(const Config& config, const GlobalOptions& g);
 
 // Sets `flag` on SIGINT/SIGTERM (a second SIGINT exits 130 at once). Process-wide.
 void InstallInterruptFlag(CancelFlag* flag);

@@ -18,6 +18,7 @@
 #include "core/prober.h"
 #include "net/http_server.h"
 #include "server/gateway.h"
+#include "server/request_log.h"
 #include "util/log.h"
 
 namespace detour {
@@ -56,7 +57,7 @@ void Reload(const GlobalOptions& g, Runtime& rt, Gateway& gw, const std::string&
   if (loaded->server.listen != listen)
     log::Warn("reload: server.listen changed; restart detour to listen elsewhere");
   gw.SetApiKeys(loaded->server.api_keys);
-  rt.router->Reload(RouteTable::Build(std::move(loaded.value()), *rt.http, *rt.state));
+  rt.router->Reload(rt.BuildTable(std::move(loaded.value())));
   log::Info("reload: config reloaded from " + rt.router->table()->config().source);
 }
 
@@ -65,8 +66,9 @@ int Drain(net::HttpServer& http, Millis grace, const sigset_t& signals) {
   http.Stop();
   log::Info("shutting down: waiting up to " + std::to_string(grace.count()) + " ms for " +
             std::to_string(http.InFlight()) + " in-flight request(s)");
-  TimePoint until = SteadyClock::now() + grace;
-  while (http.InFlight() > 0 && SteadyClock::now() < until) {
+  Clock& clock = SystemClock();
+  TimePoint until = clock.Now() + grace;
+  while (http.InFlight() > 0 && clock.Now() < until) {
     timespec poll{0, 10'000'000};  // wake every 10 ms to look at the in-flight count
     int sig = sigtimedwait(&signals, nullptr, &poll);
     if (sig == SIGINT) return kExitInterrupted;  // a second Ctrl-C: stop waiting
@@ -103,7 +105,9 @@ int RunServe(const GlobalOptions& g, const ServeOptions& o) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   RaiseFdLimit();
-  Runtime rt = BuildRuntime(*config);
+  Runtime rt = BuildRuntime(*config, g);
+  RequestLog request_log;  // one line per request, one per failed attempt
+  rt.router->AddObserver(&request_log);
   Prober prober(*rt.router);  // brings cooling deployments back as soon as they heal
   prober.Start();
   Gateway gw(*rt.router, config->server);

@@ -1,7 +1,6 @@
 // What one upstream attempt did: the unit of `chat -v`, of error bodies and of metrics.
 #pragma once
 
-#include <functional>
 #include <optional>
 #include <string>
 
@@ -21,14 +20,11 @@ struct AttemptRecord {
   std::string message;          // upstream or transport message; never a secret
   Millis elapsed{0};
   std::optional<Millis> first_token;  // streams that produced a token
+  std::optional<double> retry_after_s;  // the wait the upstream asked for, if any
   std::optional<Millis> retry_in;     // set when the router will wait and retry
   bool falls_back = false;            // the router moves to another group next
   Usage usage;                        // for successful attempts
   double cost_usd = 0;
 };
-
-// Called by the router as each attempt ends (before any sleep). Must be thread-safe
-// against nothing: it runs on the request's own thread.
-using AttemptListener = std::function<void(const AttemptRecord&)>;
 
 }  // namespace detour

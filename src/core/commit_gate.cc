@@ -18,7 +18,7 @@ bool HasChoices(const StreamChunk& c) {
 
 }  // namespace
 
-CommitGate::CommitGate(const ChatRequest& req, StreamObserver& obs, Clock& clock, const CancelFlag* cancel)
+CommitGate::CommitGate(const ChatRequest& req, StreamConsumer& obs, Clock& clock, const CancelFlag* cancel)
     : req_(req), obs_(obs), clock_(clock), cancel_(cancel) {}
 
 void CommitGate::BeginAttempt(const Deployment& d, const RouteInfo& so_far, const AttemptLimits& limits) {
@@ -26,6 +26,7 @@ void CommitGate::BeginAttempt(const Deployment& d, const RouteInfo& so_far, cons
   if (committed_) {
     // "within first_token_timeout plus the time the original took" (SPEC 3.5)
     replaying_ = true;
+    replays_tried_++;
     matched_ = 0;
     diverged_ = false;  // each deployment gets its own chance to reproduce the text
     catch_up_by_ = limits.first_token_deadline + (now - started_);
@@ -59,6 +60,7 @@ bool CommitGate::Finish() {
 
 bool CommitGate::Commit() {
   committed_ = true;
+  committed_at_ = clock_.Now();
   if (!obs_.OnCommit(route_)) return false;
   for (auto& p : pending_)
     if (!Emit(p)) return false;

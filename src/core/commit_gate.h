@@ -1,6 +1,6 @@
 // The client-facing side of one streamed request (SPEC 3.5, 8), across all its attempts:
 // - pre-commit: chunks are held until the first content token, so a failed attempt
-//   leaks nothing; the first token commits the stream (StreamObserver::OnCommit);
+//   leaks nothing; the first token commits the stream (StreamConsumer::OnCommit);
 // - usage: the usage chunk and `usage` fields reach the client only if it asked;
 // - replay (stream_resume = "replay"): after a committed attempt failed, a later attempt's
 //   text is held until it has reproduced exactly the text already sent, and only what
@@ -22,7 +22,7 @@ struct Deployment;
 
 class CommitGate {
  public:
-  CommitGate(const ChatRequest& req, StreamObserver& obs, Clock& clock, const CancelFlag* cancel);
+  CommitGate(const ChatRequest& req, StreamConsumer& consumer, Clock& clock, const CancelFlag* cancel);
 
   // Per attempt: forgets chunks held from a failed attempt; after a commit, starts a replay.
   void BeginAttempt(const Deployment& d, const RouteInfo& so_far, const AttemptLimits& limits);
@@ -35,7 +35,10 @@ class CommitGate {
   bool diverged() const { return diverged_; }
   // Whether what the client received can be reproduced by a replay (text only).
   bool replayable() const { return replayable_; }
-  std::optional<Millis> first_token() const { return first_token_; }
+  std::optional<Millis> first_token() const { return first_token_; }  // of the current attempt
+  // When the stream was committed (the first token went to the client), on the clock.
+  std::optional<TimePoint> committed_at() const { return committed_at_; }
+  int replays_tried() const { return replays_tried_; }
 
  private:
   bool Commit();
@@ -47,11 +50,13 @@ class CommitGate {
   }
 
   const ChatRequest& req_;
-  StreamObserver& obs_;
+  StreamConsumer& obs_;
   Clock& clock_;
   const CancelFlag* cancel_;
   std::vector<StreamChunk> pending_;
   bool committed_ = false;
+  std::optional<TimePoint> committed_at_;
+  int replays_tried_ = 0;
   TimePoint started_;
   RouteInfo route_;
   std::optional<Millis> first_token_;

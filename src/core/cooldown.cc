@@ -23,7 +23,14 @@ bool OpensAtOnce(ErrorKind k) {
 void Open(CircuitState& s, TimePoint now, Millis length) {
   s.open_until = now + length;
   s.half_open_probe_taken = false;
+  s.probe_not_before.reset();
   s.recent_failures.clear();
+}
+
+// The provider said when to come back: open until then, probes included, no doubling.
+void OpenForRetryAfter(CircuitState& s, TimePoint now, double retry_after_s) {
+  Open(s, now, Millis(static_cast<int64_t>(retry_after_s * 1000.0 + 0.5)));
+  s.probe_not_before = s.open_until;
 }
 
 }  // namespace
@@ -40,17 +47,30 @@ bool IsCooling(const CircuitState& s, TimePoint now) {
   return s.open_until && (now < *s.open_until || s.half_open_probe_taken);
 }
 
+bool ProbeAllowed(const CircuitState& s, TimePoint now) {
+  return !s.probe_not_before || now >= *s.probe_not_before;
+}
+
+void ReleaseProbe(CircuitState& s) { s.half_open_probe_taken = false; }
+
 void RecordSuccess(CircuitState& s) {
   s.open_until.reset();
   s.half_open_probe_taken = false;
   s.reopened_from_probe = false;
   s.multiplier = 1;
   s.recent_failures.clear();
+  s.probe_not_before.reset();
 }
 
 bool RecordFailure(CircuitState& s, const CooldownPolicy& p, ErrorKind kind,
                    std::optional<double> retry_after_s, TimePoint now) {
   bool probing = s.open_until && s.half_open_probe_taken;
+  if (kind == ErrorKind::kRateLimit && retry_after_s && *retry_after_s > 0) {
+    // Also when it answers a half-open probe: doubling the cooldown here would outlast the
+    // wait the provider asked for and cut the walk's rate-limit retries short.
+    OpenForRetryAfter(s, now, *retry_after_s);
+    return true;
+  }
   if (probing && (Counts(kind) || OpensAtOnce(kind))) {
     // The half-open probe failed: reopen for longer.
     s.multiplier = std::min(s.multiplier * 2, CooldownPolicy::kMaxMultiplier);
@@ -68,10 +88,7 @@ bool RecordFailure(CircuitState& s, const CooldownPolicy& p, ErrorKind kind,
     return false;
   }
   if (kind == ErrorKind::kRateLimit) {
-    Millis length = p.cooldown;
-    if (retry_after_s && *retry_after_s > 0)
-      length = Millis(static_cast<int64_t>(*retry_after_s * 1000.0 + 0.5));
-    Open(s, now, length);
+    Open(s, now, p.cooldown);
     return true;
   }
   if (OpensAtOnce(kind)) {

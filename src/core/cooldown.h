@@ -5,9 +5,12 @@
 // it, failure reopens it with the cooldown doubled (up to 8x). context_window,
 // content_policy, bad_request and canceled never count.
 //
-// State lives in a CircuitState owned by the deployment's runtime slot; callers hold that
-// slot's mutex (see DeploymentState). A shared (Redis) store will implement the same
-// transitions over shared keys.
+// Pure transitions over a CircuitState: the state store (core/state_store.h) owns the
+// state and serialises access to it; a shared backend applies the same transitions.
+//
+// A rate limit is the provider saying when to come back: it opens the circuit for its
+// Retry-After (else `cooldown`), also when it answers a half-open probe, and without
+// doubling; no background probe is sent before that time (probe_not_before).
 #pragma once
 
 #include <deque>
@@ -31,6 +34,7 @@ struct CircuitState {
   bool half_open_probe_taken = false;     // a probe request is in flight after the cooldown
   bool reopened_from_probe = false;       // last open came from a failed half-open probe
   int multiplier = 1;                     // doubles on each reopen, capped
+  std::optional<TimePoint> probe_not_before;  // the provider's Retry-After: no probe sooner
 };
 
 enum class Admission { kOpen, kProbe, kCooling };
@@ -40,6 +44,11 @@ enum class Admission { kOpen, kProbe, kCooling };
 Admission Admit(CircuitState& s, TimePoint now);
 // Read-only view for /health and the walk's "ends first" rule.
 bool IsCooling(const CircuitState& s, TimePoint now);
+
+// Whether a background probe may go now (the provider's Retry-After has passed).
+bool ProbeAllowed(const CircuitState& s, TimePoint now);
+// Gives back a half-open probe turn whose attempt ended without an outcome.
+void ReleaseProbe(CircuitState& s);
 
 void RecordSuccess(CircuitState& s);
 // Returns true when this failure opened (or reopened) the circuit.

@@ -1,20 +1,10 @@
 #include "core/prober.h"
 
+#include <algorithm>
+
 #include "util/log.h"
 
 namespace detour {
-namespace {
-
-// A deployment counts as wanted for this long after a request last considered it.
-constexpr int kWantedIntervals = 6;
-
-ChatRequest ProbeRequest() {
-  ChatRequest r;
-  r.body = {{"messages", Json::array({{{"role", "user"}, {"content", "ping"}}})}, {"max_tokens", 1}};
-  return r;
-}
-
-}  // namespace
 
 Prober::Prober(Router& router, Clock& clock) : router_(router), clock_(clock) {}
 
@@ -34,6 +24,10 @@ void Prober::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+Millis Prober::WantedWithin(Millis probe_interval) {
+  return std::max<Millis>(probe_interval * 2, Millis(60000));
+}
+
 void Prober::Loop() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stop_) {
@@ -42,51 +36,40 @@ void Prober::Loop() {
     Millis interval = router_.table()->config().router.probe_interval;
     lock.lock();
     // Wake often enough to honour the interval of a deployment that just started cooling.
+    // This thread only paces the passes; whether a probe is due is decided on clock_.
     cv_.wait_for(lock, std::min(interval, Millis(1000)) / 4, [&] { return stop_.load(); });
   }
-}
-
-bool Prober::Due(const Deployment& d, TimePoint now, Millis interval) const {
-  if (!d.usable() || !d.cfg.health_probe) return false;
-  TimePoint wanted{SteadyClock::duration(d.state->last_wanted.load(std::memory_order_relaxed))};
-  if (now - wanted > interval * kWantedIntervals) return false;
-  std::lock_guard<std::mutex> lock(d.state->mu);
-  if (!IsCooling(d.state->circuit, now)) return false;
-  return !d.state->last_probe || now - *d.state->last_probe >= interval;
 }
 
 int Prober::RunOnce() {
   auto table = router_.table();  // keeps the deployments alive while probing
   Millis interval = table->config().router.probe_interval;
+  StateStore& store = router_.store();
   int probed = 0;
   for (const auto& d : table->deployments()) {
-    if (stop_ || !Due(*d, clock_.Now(), interval)) continue;
-    Probe(*d, clock_.Now());
+    if (stop_) break;
+    if (!d->usable() || !d->cfg.health_probe) continue;
+    TimePoint now = clock_.Now();
+    if (!store.TakeProbeTurn(*d->slot, now, interval, WantedWithin(interval))) continue;
+    Probe(*d, now);
     probed++;
   }
   return probed;
 }
 
 bool Prober::Probe(const Deployment& d, TimePoint now) {
-  {
-    std::lock_guard<std::mutex> lock(d.state->mu);
-    d.state->last_probe = now;
-  }
   AttemptLimits limits;
   limits.deadline = now + d.timeout;
   limits.hard_deadline = limits.deadline;
   limits.first_token_deadline = limits.deadline;
   limits.idle_timeout = d.idle_timeout;
   limits.cancel = &canceled_;
-  auto r = d.provider->Complete(ProbeRequest(), limits);
+  auto r = d.provider->Probe(limits);
   if (!r.ok()) {
     log::Debug("probe " + d.cfg.id + ": still failing (" + std::string(KindName(r.error().kind)) + ")");
     return false;
   }
-  {
-    std::lock_guard<std::mutex> lock(d.state->mu);
-    RecordSuccess(d.state->circuit);
-  }
+  router_.store().ProbeSucceeded(*d.slot, clock_.Now());
   log::Info("probe " + d.cfg.id + ": healthy again; cooldown ended early");
   return true;
 }

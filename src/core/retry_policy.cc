@@ -36,7 +36,7 @@ int RetryPolicy::Budget(ErrorKind kind, std::optional<int> request_num_retries) 
   return b;
 }
 
-Millis RetryPolicy::Backoff(int retry_index, std::mt19937_64& rng) const {
+Millis RetryPolicy::Backoff(int retry_index, Rng& rng) const {
   int64_t cap = base_.count();
   for (int i = 0; i < retry_index && cap < max_.count(); ++i) cap *= 2;
   cap = std::min<int64_t>(cap, max_.count());

@@ -10,6 +10,7 @@
 
 #include "config/config.h"
 #include "model/error.h"
+#include "util/random.h"
 
 namespace detour {
 
@@ -23,7 +24,7 @@ class RetryPolicy {
   // Retries allowed for `kind`, narrowed by a request's num_retries override.
   int Budget(ErrorKind kind, std::optional<int> request_num_retries) const;
   // Full jitter: random(0, min(max, base * 2^retry_index)).
-  Millis Backoff(int retry_index, std::mt19937_64& rng) const;
+  Millis Backoff(int retry_index, Rng& rng) const;
   Millis max_retry_after() const { return max_retry_after_; }
 
  private:

@@ -13,17 +13,18 @@ double DefaultWeight(const DeploymentConfig& d) {
 }
 
 std::unique_ptr<Deployment> BuildDeployment(const DeploymentConfig& cfg, const RouterConfig& r,
-                                            net::HttpClient& http, RouterState& state) {
+                                            net::HttpClient& http, StateStore& store,
+                                            Clock& clock) {
   auto d = std::make_unique<Deployment>();
   d->cfg = cfg;
-  d->provider = MakeProvider(cfg, http);
+  d->provider = MakeProvider(cfg, http, clock);
   d->label = cfg.provider + "/" + cfg.model;
   d->timeout = cfg.timeout.value_or(r.timeout);
   d->first_token_timeout = cfg.first_token_timeout.value_or(r.first_token_timeout);
   d->idle_timeout = cfg.stream_idle_timeout.value_or(r.stream_idle_timeout);
   d->weight = DefaultWeight(cfg);
   d->limits = Limits{cfg.rpm, cfg.tpm};
-  d->state = &state.Slot(cfg.id);
+  d->slot = &store.Slot(cfg.id);
   if (!cfg.missing_env.empty())
     d->unusable_reason = "environment variable " + cfg.missing_env + " is not set";
   else if (!d->provider)
@@ -40,14 +41,14 @@ std::vector<std::string> Lookup(const std::map<std::string, std::vector<std::str
 }  // namespace
 
 std::shared_ptr<const RouteTable> RouteTable::Build(Config config, net::HttpClient& http,
-                                                    RouterState& state) {
+                                                    StateStore& store, Clock& clock) {
   std::shared_ptr<RouteTable> t(new RouteTable());
   t->config_ = std::move(config);
   const RouterConfig& r = t->config_.router;
   t->retry_ = RetryPolicy(r);
   t->cooldown_ = CooldownPolicy{r.allowed_fails, r.cooldown_window, r.cooldown};
   for (const auto& dc : t->config_.deployments)
-    t->deployments_.push_back(BuildDeployment(dc, r, http, state));
+    t->deployments_.push_back(BuildDeployment(dc, r, http, store, clock));
 
   auto fill_fallbacks = [&](Group& g, const std::string& from) {
     g.fallbacks = Lookup(r.fallbacks, from);

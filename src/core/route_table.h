@@ -1,7 +1,7 @@
 // The config resolved for routing (HACKING.md rule 1): built once per (re)load, immutable
 // after, shared by every request through a shared_ptr. Groups know their deployments and
 // their three fallback lists; deployments carry their provider object, effective
-// timeouts, limits, cooldown policy and a pointer to their runtime slot in RouterState.
+// timeouts, limits, cooldown policy and their handle in the StateStore.
 #pragma once
 
 #include <memory>
@@ -14,7 +14,8 @@
 #include "core/cooldown.h"
 #include "core/limits.h"
 #include "core/retry_policy.h"
-#include "core/router_state.h"
+#include "core/state_store.h"
+#include "model/clock.h"
 #include "providers/provider.h"
 
 namespace detour {
@@ -29,7 +30,7 @@ struct Deployment {
   Millis timeout{0}, first_token_timeout{0}, idle_timeout{0};
   double weight = 1;
   Limits limits;
-  DeploymentState* state = nullptr;  // never null once built
+  StateSlot* slot = nullptr;  // its state in the StateStore; never null once built
   // Why it cannot take traffic ("" when usable): missing key, unsupported provider.
   std::string unusable_reason;
   bool usable() const { return unusable_reason.empty(); }
@@ -45,10 +46,10 @@ struct Group {
 
 class RouteTable {
  public:
-  // `config` must already be validated (config/load.h). `http` and `state` must outlive
-  // the table.
+  // `config` must already be validated (config/load.h). `http`, `store` and `clock` must
+  // outlive the table.
   static std::shared_ptr<const RouteTable> Build(Config config, net::HttpClient& http,
-                                                 RouterState& state);
+                                                 StateStore& store, Clock& clock);
 
   const Config& config() const { return config_; }
   const RetryPolicy& retry() const { return retry_; }

@@ -26,9 +26,59 @@ RouteFailure UnknownModel(const RouteTable& t, const std::string& model) {
 
 }  // namespace
 
-Router::Router(std::shared_ptr<const RouteTable> table, std::shared_ptr<RouterState> state,
-               Clock& clock)
-    : table_(std::move(table)), state_(std::move(state)), clock_(clock) {}
+// Builds one request's RequestReport and hands it to every observer when it ends.
+class Router::Reporter {
+ public:
+  Reporter(Router& router, const RouteOptions& opts, const std::string& requested, bool stream)
+      : router_(router), opts_(opts), started_(router.clock_.Now()) {
+    report_.requested = requested;
+    report_.stream = stream;
+  }
+
+  void Succeeded(const RouteInfo& route, const Usage& usage) {
+    report_.ok = true;
+    report_.status = 200;
+    report_.deployment = route.deployment;
+    report_.group = route.group;
+    report_.attempts = route.attempts;
+    report_.usage = usage;
+    report_.cost_usd = route.cost_usd;
+    Send();
+  }
+
+  void Failed(const RouteFailure& f) {
+    report_.status = f.committed ? 200 : f.status;
+    report_.committed_failure = f.committed;
+    report_.attempts = f.attempts;
+    report_.error = f.error;
+    Send();
+  }
+
+  void StreamFacts(const CommitGate& gate, bool ok) {
+    if (gate.committed_at())
+      report_.first_token = std::chrono::duration_cast<Millis>(*gate.committed_at() - started_);
+    report_.replay.tried = gate.replays_tried();
+    report_.replay.held = ok && gate.replays_tried() > 0;
+  }
+
+ private:
+  void Send() {
+    report_.total = std::chrono::duration_cast<Millis>(router_.clock_.Now() - started_);
+    if (opts_.observer) opts_.observer->OnRequestEnd(report_);
+    for (RequestObserver* o : router_.observers_) o->OnRequestEnd(report_);
+  }
+
+  Router& router_;
+  const RouteOptions& opts_;
+  TimePoint started_;
+  RequestReport report_;
+};
+
+Router::Router(std::shared_ptr<const RouteTable> table, std::shared_ptr<StateStore> store,
+               Clock& clock, uint64_t seed)
+    : table_(std::move(table)), store_(std::move(store)), clock_(clock), seeds_(seed) {}
+
+void Router::AddObserver(RequestObserver* observer) { observers_.push_back(observer); }
 
 void Router::Reload(std::shared_ptr<const RouteTable> table) {
   std::lock_guard<std::mutex> lock(table_mu_);
@@ -47,10 +97,15 @@ Expected<CompletionResult, RouteFailure> Router::Complete(const ChatRequest& in,
   auto table = Snapshot();
   ChatRequest req = in;
   req.model = EffectiveModel(*table, in);
-  if (!table->Resolve(req.model)) return Fail(UnknownModel(*table, req.model));
+  Reporter reporter(*this, opts, req.model, /*stream=*/false);
+  if (!table->Resolve(req.model)) {
+    RouteFailure f = UnknownModel(*table, req.model);
+    reporter.Failed(f);
+    return Fail(std::move(f));
+  }
 
   ChatResponse response;
-  Walk walk(*table, req, clock_, opts);
+  Walk walk(*table, req, *store_, clock_, seeds_.Next(), opts, observers_);
   auto routed = walk.Run([&](const Deployment& d, const AttemptLimits& limits, const RouteInfo&) {
     AttemptOutcome out;
     auto r = d.provider->Complete(req, limits);
@@ -63,20 +118,29 @@ Expected<CompletionResult, RouteFailure> Router::Complete(const ChatRequest& in,
     response = std::move(r.value());
     return out;
   });
-  if (!routed.ok()) return Fail(std::move(routed.error()));
+  if (!routed.ok()) {
+    reporter.Failed(routed.error());
+    return Fail(std::move(routed.error()));
+  }
+  reporter.Succeeded(routed.value(), response.usage);
   return CompletionResult{std::move(response), std::move(routed.value())};
 }
 
-Expected<StreamResult, RouteFailure> Router::Stream(const ChatRequest& in, StreamObserver& observer,
+Expected<StreamResult, RouteFailure> Router::Stream(const ChatRequest& in, StreamConsumer& consumer,
                                                     const RouteOptions& opts) {
   auto table = Snapshot();
   ChatRequest req = in;
   req.model = EffectiveModel(*table, in);
-  if (!table->Resolve(req.model)) return Fail(UnknownModel(*table, req.model));
+  Reporter reporter(*this, opts, req.model, /*stream=*/true);
+  if (!table->Resolve(req.model)) {
+    RouteFailure f = UnknownModel(*table, req.model);
+    reporter.Failed(f);
+    return Fail(std::move(f));
+  }
 
-  CommitGate gate(req, observer, clock_, opts.cancel);
+  CommitGate gate(req, consumer, clock_, opts.cancel);
   StreamEnd end;
-  Walk walk(*table, req, clock_, opts);
+  Walk walk(*table, req, *store_, clock_, seeds_.Next(), opts, observers_);
   auto routed = walk.Run([&](const Deployment& d, const AttemptLimits& limits, const RouteInfo& so_far) {
     AttemptOutcome out;
     gate.BeginAttempt(d, so_far, limits);
@@ -97,7 +161,12 @@ Expected<StreamResult, RouteFailure> Router::Stream(const ChatRequest& in, Strea
     end = std::move(r.value());
     return out;
   });
-  if (!routed.ok()) return Fail(std::move(routed.error()));
+  reporter.StreamFacts(gate, routed.ok());
+  if (!routed.ok()) {
+    reporter.Failed(routed.error());
+    return Fail(std::move(routed.error()));
+  }
+  reporter.Succeeded(routed.value(), end.usage);
   return StreamResult{std::move(end), std::move(routed.value())};
 }
 

@@ -3,8 +3,10 @@
 // then decide (return, retry, fall back). serve, chat, check and bench all route here.
 //
 // Thread-safety: a Router is shared by all requests and safe for concurrent calls. It
-// holds an immutable RouteTable (swapped whole on reload) and the shared mutable
-// RouterState (cooldowns, limits, latency), which outlives reloads.
+// holds an immutable RouteTable (swapped whole on reload), the StateStore (cooldowns,
+// limits, latency; it outlives reloads), the Clock every decision reads, and the seed
+// source of every random choice. Each request is reported to the observers
+// (core/request_observer.h) once when it ends.
 #pragma once
 
 #include <memory>
@@ -14,16 +16,18 @@
 
 #include "core/attempt_log.h"
 #include "core/route_table.h"
-#include "core/router_state.h"
+#include "core/request_observer.h"
+#include "core/state_store.h"
 #include "model/clock.h"
 #include "model/error.h"
 #include "model/types.h"
+#include "util/random.h"
 
 namespace detour {
 
 struct RouteOptions {
-  AttemptListener on_attempt;         // optional, e.g. `chat -v`
-  const CancelFlag* cancel = nullptr; // the caller went away
+  RequestObserver* observer = nullptr;  // this request only (e.g. `chat -v`), besides the router's
+  const CancelFlag* cancel = nullptr;   // the caller went away
 };
 
 // Which deployment answered, and how it got there.
@@ -52,9 +56,9 @@ struct RouteFailure {
   std::string suggestion;  // did-you-mean for an unknown model
 };
 
-class StreamObserver {
+class StreamConsumer {
  public:
-  virtual ~StreamObserver() = default;
+  virtual ~StreamConsumer() = default;
   // The first content token arrived from `route.deployment`: the stream is committed.
   // `route.attempts` lists the failed attempts before this one (so this is attempt
   // attempts.size() + 1). Chunks buffered before it (the role chunk) follow through
@@ -70,26 +74,35 @@ struct StreamResult {
 
 class Router {
  public:
-  Router(std::shared_ptr<const RouteTable> table, std::shared_ptr<RouterState> state,
-         Clock& clock = SystemClock());
+  // `seed` fixes every random choice (load balancing, backoff jitter) of this router.
+  Router(std::shared_ptr<const RouteTable> table, std::shared_ptr<StateStore> store,
+         Clock& clock = SystemClock(), uint64_t seed = RandomRootSeed());
+
+  // Adds an observer of every request. Call before serving; `observer` must outlive the
+  // router.
+  void AddObserver(RequestObserver* observer);
 
   Expected<CompletionResult, RouteFailure> Complete(const ChatRequest& req,
                                                     const RouteOptions& opts = {});
-  Expected<StreamResult, RouteFailure> Stream(const ChatRequest& req, StreamObserver& observer,
+  Expected<StreamResult, RouteFailure> Stream(const ChatRequest& req, StreamConsumer& observer,
                                               const RouteOptions& opts = {});
 
   // Atomically replaces the table for new requests (SIGHUP). In-flight requests keep the
   // table they started with.
   void Reload(std::shared_ptr<const RouteTable> table);
   std::shared_ptr<const RouteTable> table() const;
-  RouterState& state() { return *state_; }
+  StateStore& store() { return *store_; }
+  Clock& clock() { return clock_; }
 
  private:
+  class Reporter;
   std::shared_ptr<const RouteTable> Snapshot() const;
   mutable std::mutex table_mu_;
   std::shared_ptr<const RouteTable> table_;
-  std::shared_ptr<RouterState> state_;
+  std::shared_ptr<StateStore> store_;
   Clock& clock_;
+  SeedSource seeds_;
+  std::vector<RequestObserver*> observers_;
 };
 
 }  // namespace detour

@@ -10,6 +10,8 @@ namespace {
 class RealClock final : public Clock {
  public:
   TimePoint Now() const override { return SteadyClock::now(); }
+  WallTime WallNow() const override { return std::chrono::system_clock::now(); }
+  TimePoint ToSteady(TimePoint t) const override { return t; }
   bool SleepUntil(TimePoint until, const CancelFlag* cancel) override {
     // Sleep in slices so a canceled request stops waiting promptly. On a fiber this parks
     // the fiber, not the scheduler thread.
@@ -27,6 +29,43 @@ class RealClock final : public Clock {
 Clock& SystemClock() {
   static RealClock* clock = new RealClock();
   return *clock;
+}
+
+FakeClock::FakeClock(TimePoint start)
+    : now_(start), wall_start_(std::chrono::system_clock::from_time_t(1767225600)), start_(start) {}
+
+TimePoint FakeClock::Now() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return now_;
+}
+
+WallTime FakeClock::WallNow() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return wall_start_ + std::chrono::duration_cast<WallTime::duration>(now_ - start_);
+}
+
+bool FakeClock::SleepUntil(TimePoint until, const CancelFlag* cancel) {
+  if (cancel && cancel->load()) return false;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (until > now_) {
+    slept_ += until - now_;
+    now_ = until;
+  }
+  return true;
+}
+
+TimePoint FakeClock::ToSteady(TimePoint t) const {
+  return SystemClock().Now() + (t - Now());
+}
+
+void FakeClock::Advance(SteadyClock::duration d) {
+  std::lock_guard<std::mutex> lock(mu_);
+  now_ += d;
+}
+
+SteadyClock::duration FakeClock::slept() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return slept_;
 }
 
 }  // namespace detour

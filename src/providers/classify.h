@@ -10,13 +10,14 @@
 #include <optional>
 #include <string_view>
 
+#include "model/clock.h"
 #include "model/error.h"
 #include "model/types.h"
 #include "net/http_client.h"
 
 namespace detour {
 
-using WallTime = std::chrono::system_clock::time_point;
+// WallTime: model/clock.h
 
 // A non-2xx answer. Extracts message/code/param from the error envelope (parsed
 // defensively: {"error":{...}}, {"error":"text"}, [{"error":{...}}], {"message":...},

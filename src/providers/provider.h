@@ -11,6 +11,7 @@
 #include <string>
 
 #include "config/config.h"
+#include "model/clock.h"
 #include "model/error.h"
 #include "model/types.h"
 
@@ -19,13 +20,20 @@ namespace net {
 class HttpClient;
 }
 
-// The deadlines the router computed for this attempt.
+// The deadlines the router computed for this attempt, in the router's Clock time.
 struct AttemptLimits {
   TimePoint deadline;              // non-stream: connect to last byte
   TimePoint first_token_deadline;  // stream: until the first content token
   Millis idle_timeout{20000};      // stream: longest silence between chunks after that
   TimePoint hard_deadline;         // the request's own end; nothing runs past it
   const CancelFlag* cancel = nullptr;
+};
+
+// What a health probe learned (SPEC 3.3; `check` reports it too).
+struct ProbeReport {
+  int status = 0;       // the upstream's HTTP status
+  Millis latency{0};    // request sent to answer read
+  std::string what;     // "chat" or "models": which probe ran
 };
 
 class Provider {
@@ -42,10 +50,17 @@ class Provider {
   // is an Error of kind connection ("stream cut").
   virtual Result<StreamEnd> Stream(const ChatRequest& req, const AttemptLimits& limits,
                                    const ChunkSink& sink) = 0;
+
+  // Whether the deployment answers at all: a one-token chat, or the provider's model list
+  // where the deployment says `probe = "models"`. Bounded by limits.deadline; a failure is
+  // classified like any attempt's.
+  virtual Result<ProbeReport> Probe(const AttemptLimits& limits) = 0;
 };
 
 // Builds the provider for a deployment (providers/registry.cc holds the one table).
 // Returns nullptr for an unknown provider name (config validation rejects those first).
-std::unique_ptr<Provider> MakeProvider(const DeploymentConfig& dep, net::HttpClient& http);
+// `http` and `clock` must outlive the provider.
+std::unique_ptr<Provider> MakeProvider(const DeploymentConfig& dep, net::HttpClient& http,
+                                       Clock& clock);
 
 }  // namespace detour

@@ -10,7 +10,7 @@
 namespace detour {
 namespace {
 
-using Factory = std::unique_ptr<Provider> (*)(const DeploymentConfig&, net::HttpClient&);
+using Factory = std::unique_ptr<Provider> (*)(const DeploymentConfig&, net::HttpClient&, Clock&);
 
 struct Entry {
   std::string_view name;
@@ -27,9 +27,10 @@ constexpr std::array<Entry, 3> kProviders = {{
 
 }  // namespace
 
-std::unique_ptr<Provider> MakeProvider(const DeploymentConfig& dep, net::HttpClient& http) {
+std::unique_ptr<Provider> MakeProvider(const DeploymentConfig& dep, net::HttpClient& http,
+                                       Clock& clock) {
   for (const Entry& entry : kProviders)
-    if (entry.name == dep.provider) return entry.make(dep, http);
+    if (entry.name == dep.provider) return entry.make(dep, http, clock);
   return nullptr;
 }
 

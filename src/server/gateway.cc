@@ -91,18 +91,15 @@ void Gateway::ChatCompletions(const net::ServerRequest& http_req, net::ServerRes
 }
 
 void Gateway::Complete(ChatRequest req, net::ServerResponse& out) {
-  TimePoint started = SteadyClock::now();
-  auto r = router_.Complete(req, LoggingRouteOptions(req.model));
+  auto r = router_.Complete(req);
   if (!r.ok()) {
     WriteRouteFailure(r.error(), out);
-    LogFailedRequest(req.model, out.status, r.error(), started, false);
     return;
   }
   out.status = 200;
   AddRouteHeaders(r->route, r->route.attempts.size(), out);
   if (r->route.cost_usd > 0) out.headers.emplace_back("x-detour-cost-usd", FormatUsd(r->route.cost_usd));
   out.body = r->response.body.dump();
-  LogRequest(req.model, 200, r->route, started, false);
 }
 
 void Gateway::Stream(ChatRequest req, net::ServerResponse& out) {
@@ -127,7 +124,7 @@ void Gateway::Models(const net::ServerRequest& req, net::ServerResponse& out) {
 
 void Gateway::Health(const net::ServerRequest& req, net::ServerResponse& out) {
   if (!Authorized(req, out)) return;
-  out.body = HealthJson(*router_.table(), SteadyClock::now()).dump();
+  out.body = HealthJson(*router_.table(), router_.store(), router_.clock().Now()).dump();
 }
 
 }  // namespace detour

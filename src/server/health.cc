@@ -16,46 +16,35 @@ const char* StateName(State s) {
   }
 }
 
-State StateOf(const Deployment& d, TimePoint now, double* cooldown_left_s) {
-  *cooldown_left_s = 0;
+State StateOf(const Deployment& d, const HealthFacts& h) {
   if (!d.usable()) return State::kUnusable;
-  std::lock_guard<std::mutex> lock(d.state->mu);
-  if (!IsCooling(d.state->circuit, now)) return State::kHealthy;
-  if (d.state->circuit.open_until)
-    *cooldown_left_s = std::chrono::duration<double>(*d.state->circuit.open_until - now).count();
-  return State::kCooling;
+  return h.cooling ? State::kCooling : State::kHealthy;
 }
 
-Json DeploymentJson(const Deployment& d, State s, double cooldown_left_s, TimePoint now) {
-  double error_rate, p50;
-  {
-    std::lock_guard<std::mutex> lock(d.state->mu);
-    error_rate = d.state->ErrorRate1m(now);
-    p50 = d.state->P50Ms();
-  }
+Json DeploymentJson(const Deployment& d, State s, const HealthFacts& h) {
   Json j = {{"id", d.cfg.id},
             {"model_group", d.cfg.model_name},
             {"provider", d.cfg.provider},
             {"model", d.cfg.model},
             {"state", StateName(s)},
-            {"cooldown_remaining_s", std::round(cooldown_left_s * 10) / 10},
-            {"error_rate_1m", std::round(error_rate * 1000) / 1000},
-            {"p50_latency_ms", std::round(p50)},
-            {"in_flight", d.state->in_flight.load()}};
+            {"cooldown_remaining_s", s == State::kCooling ? std::round(h.cooldown_remaining_s * 10) / 10 : 0.0},
+            {"error_rate_1m", std::round(h.error_rate_1m * 1000) / 1000},
+            {"p50_latency_ms", std::round(h.p50_latency_ms)},
+            {"in_flight", h.in_flight}};
   if (!d.usable()) j["reason"] = d.unusable_reason;
   return j;
 }
 
 }  // namespace
 
-Json HealthJson(const RouteTable& table, TimePoint now) {
+Json HealthJson(const RouteTable& table, StateStore& store, TimePoint now) {
   Json deployments = Json::array();
   std::set<std::string> serving;  // groups with a healthy member
   for (const auto& d : table.deployments()) {
-    double left = 0;
-    State s = StateOf(*d, now, &left);
+    HealthFacts h = store.Health(*d->slot, now);
+    State s = StateOf(*d, h);
     if (s == State::kHealthy) serving.insert(d->cfg.model_name);
-    deployments.push_back(DeploymentJson(*d, s, left, now));
+    deployments.push_back(DeploymentJson(*d, s, h));
   }
   std::string status = "ok";
   for (const auto& g : table.groups()) {

@@ -1,13 +1,14 @@
-// GET /health (SPEC 4, 8): every deployment's state from the router's shared state, and
+// GET /health (SPEC 4, 8): every deployment's state from the state store, and
 // an overall status: "down" when some group cannot be served at all, "degraded" when some
 // group is served only through its fallbacks, else "ok". Never shows a secret.
 #pragma once
 
 #include "core/route_table.h"
+#include "core/state_store.h"
 #include "model/types.h"
 
 namespace detour {
 
-Json HealthJson(const RouteTable& table, TimePoint now);
+Json HealthJson(const RouteTable& table, StateStore& store, TimePoint now);
 
 }  // namespace detour

@@ -15,9 +15,9 @@ std::string Format(const char* fmt, double v) {
 
 }  // namespace
 
-void LogFailedAttempt(const std::string& group, const AttemptRecord& a) {
+void RequestLog::OnAttempt(const AttemptRecord& a) {
   if (a.ok || !log::Enabled(log::Level::kWarn)) return;
-  std::string line = "attempt failed group=" + group + " deployment=" + a.deployment +
+  std::string line = "attempt failed group=" + a.group + " deployment=" + a.deployment +
                      " kind=" + std::string(KindName(a.kind)) + " status=" + std::to_string(a.status) +
                      " ms=" + std::to_string(a.elapsed.count());
   if (a.retry_in) line += " retry_in_ms=" + std::to_string(a.retry_in->count());
@@ -26,37 +26,19 @@ void LogFailedAttempt(const std::string& group, const AttemptRecord& a) {
   log::Warn(line);
 }
 
-void LogRequest(const std::string& group, int status, const RouteInfo& route, TimePoint started,
-                bool stream) {
+void RequestLog::OnRequestEnd(const RequestReport& r) {
   if (!log::Enabled(log::Level::kInfo)) return;
-  double ms = std::chrono::duration<double, std::milli>(SteadyClock::now() - started).count();
-  std::string line = std::string(stream ? "stream" : "request") + " group=" + group +
-                     " status=" + std::to_string(status) +
-                     " deployment=" + (route.deployment.empty() ? "-" : route.deployment) +
-                     " attempts=" + std::to_string(route.attempts.size()) + " ms=" + Format("%.1f", ms);
-  if (!route.attempts.empty() && route.attempts.back().ok) {
-    const auto& u = route.attempts.back().usage;
-    line += " tokens=" + std::to_string(u.total()) + " cost_usd=" + FormatUsd(route.cost_usd);
-  }
+  std::string line = std::string(r.stream ? "stream" : "request") + " group=" + r.requested +
+                     " status=" + std::to_string(r.status) +
+                     " deployment=" + (r.deployment.empty() ? "-" : r.deployment) +
+                     " attempts=" + std::to_string(r.attempts.size()) +
+                     " ms=" + std::to_string(r.total.count());
+  if (r.ok) line += " tokens=" + std::to_string(r.usage.total()) + " cost_usd=" + FormatUsd(r.cost_usd);
+  if (r.committed_failure) line += " error=stream_failed_after_commit";
+  if (r.replay.tried > 0) line += std::string(" replay=") + (r.replay.held ? "held" : "failed");
   log::Info(line);
 }
 
-void LogFailedRequest(const std::string& group, int status, const RouteFailure& f, TimePoint started,
-                      bool stream) {
-  if (!log::Enabled(log::Level::kInfo)) return;
-  RouteInfo failed;
-  failed.attempts = f.attempts;
-  LogRequest(group, status, failed, started, stream);
-}
-
 std::string FormatUsd(double usd) { return Format("%.6f", usd); }
-
-RouteOptions LoggingRouteOptions(const std::string& group, const CancelFlag* cancel) {
-  RouteOptions o;
-  o.cancel = cancel;
-  if (log::Enabled(log::Level::kWarn))
-    o.on_attempt = [group](const AttemptRecord& a) { LogFailedAttempt(group, a); };
-  return o;
-}
 
 }  // namespace detour

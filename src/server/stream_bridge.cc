@@ -1,13 +1,12 @@
 #include "server/stream_bridge.h"
 
 #include "server/error_response.h"
-#include "server/request_log.h"
 #include "util/log.h"
 
 namespace detour {
 
 // Turns the router's callbacks into SSE bytes on the bridge's queue.
-class StreamBridge::Observer : public StreamObserver {
+class StreamBridge::Observer : public StreamConsumer {
  public:
   explicit Observer(StreamBridge& b) : b_(b) {}
   bool OnCommit(const RouteInfo& route) override {
@@ -36,9 +35,11 @@ std::shared_ptr<StreamBridge> StreamBridge::Start(Router& router, ChatRequest re
 // The walk runs on a fiber of its own: an exception escaping it (a library throwing where
 // nobody expected it) must end this stream as a failure, not the process.
 Expected<StreamResult, RouteFailure> StreamBridge::RunGuarded(Router& router, const ChatRequest& req,
-                                              StreamObserver& obs) {
+                                              StreamConsumer& obs) {
   try {
-    return router.Stream(req, obs, LoggingRouteOptions(req.model, &cancel_));
+    RouteOptions opts;
+    opts.cancel = &cancel_;
+    return router.Stream(req, obs, opts);
   } catch (const std::exception& e) {
     log::Error(std::string("stream walk failed: ") + e.what());
     RouteFailure f;
@@ -52,10 +53,7 @@ Expected<StreamResult, RouteFailure> StreamBridge::RunGuarded(Router& router, co
 
 void StreamBridge::Run(Router& router, ChatRequest req) {
   Observer obs(*this);
-  TimePoint started = SteadyClock::now();
   auto r = RunGuarded(router, req, obs);
-  if (r.ok()) LogRequest(req.model, 200, r->route, started, true);
-  else LogFailedRequest(req.model, r.error().committed ? 200 : r.error().status, r.error(), started, true);
   std::lock_guard<std::mutex> lock(mu_);
   if (r.ok()) {
     out_.push_back("data: [DONE]\n\n");

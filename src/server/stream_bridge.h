@@ -44,7 +44,7 @@ class StreamBridge : public std::enable_shared_from_this<StreamBridge> {
   StreamBridge() = default;
   void Run(Router& router, ChatRequest req);
   Expected<StreamResult, RouteFailure> RunGuarded(Router& router, const ChatRequest& req,
-                                                  StreamObserver& obs);
+                                                  StreamConsumer& obs);
   void Push(std::string bytes);
 
   std::mutex mu_;

@@ -12,6 +12,7 @@ namespace detour::azure {
 
 inline constexpr const char* kDefaultApiVersion = "2024-10-21";
 
-std::unique_ptr<Provider> MakeAzureProvider(const DeploymentConfig& dep, net::HttpClient& http);
+std::unique_ptr<Provider> MakeAzureProvider(const DeploymentConfig& dep, net::HttpClient& http,
+                                            Clock& clock);
 
 }  // namespace detour::azure

@@ -1,44 +1,49 @@
-// The OpenAI-family controller: one upstream attempt over net::HttpClient for OpenAI,
-// OpenAI-compatible servers and Azure OpenAI, which differ only in URL and auth header
-// (the Endpoint). All conversion lives in wire.h, classification in classify.h, stream
-// state in stream_reader.h; this class only does I/O and moves deadlines.
-// Thread-safe: immutable after construction; every call keeps its state on its own stack.
-// `http` must outlive the provider.
+// The OpenAI family's Protocol: OpenAI, OpenAI-compatible servers and Azure OpenAI, which
+// differ only in URL and auth header (the Endpoint). Conversion lives in wire.h,
+// classification in classify.h, stream state in stream_reader.h; the attempt itself is
+// the shared HttpProvider's (providers/http_provider.h).
+// Thread-safe: immutable after construction.
 #pragma once
 
 #include <memory>
 
 #include "providers/endpoint.h"
+#include "providers/protocol.h"
 #include "providers/provider.h"
 
 namespace detour::openai {
 
-class FamilyProvider final : public Provider {
+class FamilyProtocol final : public Protocol {
  public:
-  FamilyProvider(Endpoint endpoint, net::HttpClient& http)
-      : endpoint_(std::move(endpoint)), http_(http) {}
+  // `models_url`: the model list for probe = "models" ("" when there is none).
+  FamilyProtocol(Endpoint endpoint, std::string models_url)
+      : endpoint_(std::move(endpoint)), models_url_(std::move(models_url)) {}
 
-  // One deadline: limits.deadline, capped by limits.hard_deadline.
-  Result<ChatResponse> Complete(const ChatRequest& req, const AttemptLimits& limits) override;
-  // The deadline starts at first_token_deadline; after the first content chunk every chunk
-  // moves it to now + idle_timeout; after the finish reason (or `[DONE]`) it becomes
-  // now + 1 s, and running into it then is success. Never past hard_deadline.
-  Result<StreamEnd> Stream(const ChatRequest& req, const AttemptLimits& limits,
-                           const ChunkSink& sink) override;
+  net::Request BuildChat(const ChatRequest& req, bool stream) const override;
+  Result<ChatResponse> ParseChat(std::string_view body) const override;
+  Error ClassifyHttp(int status, const net::Headers& headers, std::string_view body,
+                     WallTime now) const override;
+  std::unique_ptr<StreamTranslator> NewStream(const ChatRequest& req,
+                                              const ChunkSink& sink) const override;
+  std::optional<net::Request> BuildModels() const override;
+  const std::string& model() const override { return endpoint_.model; }
+  std::string_view secret() const override { return endpoint_.secret; }
 
   const Endpoint& endpoint() const { return endpoint_; }
 
  private:
-  net::Request MakeRequest(const ChatRequest& req, bool stream, net::Deadline* deadline,
-                           const CancelFlag* cancel) const;
-  Error Redacted(Error error) const;
-
   const Endpoint endpoint_;
-  net::HttpClient& http_;
+  const std::string models_url_;
 };
 
+// The headers every OpenAI-family request carries: JSON content type, then `auth_header`
+// with `auth_value` (omitted when empty), then the deployment's extra headers.
+net::Headers FamilyHeaders(const DeploymentConfig& dep, const std::string& auth_header,
+                           const std::string& auth_value);
+
 // openai and openai-compatible: POST {api_base}/chat/completions, `Authorization: Bearer`
-// (omitted without a key), then the deployment's extra headers.
-std::unique_ptr<Provider> MakeOpenAIProvider(const DeploymentConfig& dep, net::HttpClient& http);
+// (omitted without a key), then the deployment's extra headers; models at {api_base}/models.
+std::unique_ptr<Provider> MakeOpenAIProvider(const DeploymentConfig& dep, net::HttpClient& http,
+                                             Clock& clock);
 
 }  // namespace detour::openai

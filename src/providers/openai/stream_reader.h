@@ -1,7 +1,8 @@
-// The OpenAI-family stream as a state machine over SSE events: decides which events become
-// chunks for the sink, which are errors, and when the answer is complete. No I/O and no
-// clock: the controller (openai/provider.cc) feeds events and moves deadlines from the
-// state read here. One reader per stream; not thread-safe. `sink` must outlive it.
+// The OpenAI-family stream as a state machine over SSE events (a StreamTranslator):
+// decides which events become chunks for the sink, which are errors, and when the answer
+// is complete. No I/O and no clock: the shared attempt code (providers/http_provider.h)
+// feeds events and moves deadlines from the state read here. One reader per stream; not
+// thread-safe. `sink` must outlive it.
 #pragma once
 
 #include <cstdint>
@@ -12,10 +13,11 @@
 #include "model/error.h"
 #include "model/types.h"
 #include "net/sse.h"
+#include "providers/protocol.h"
 
 namespace detour::openai {
 
-class StreamReader {
+class StreamReader final : public StreamTranslator {
  public:
   StreamReader(const ChunkSink& sink, int64_t expected_choices)
       : sink_(sink), expected_choices_(expected_choices) {}
@@ -23,18 +25,18 @@ class StreamReader {
   // Handles one event. Returns false when reading must stop: the chunk carried an error,
   // was not a JSON object (connection, "malformed chunk"), or the sink returned false.
   // `[DONE]` marks the end; events after it are ignored. Filter-only chunks are dropped.
-  bool OnEvent(const net::SseEvent& event);
+  bool OnEvent(const net::SseEvent& event) override;
 
-  bool saw_content() const { return saw_content_; }
+  bool saw_content() const override { return saw_content_; }
   // Every expected choice has reported its finish reason: the answer is complete.
-  bool finished() const { return static_cast<int64_t>(finished_.size()) >= expected_choices_; }
-  bool done() const { return done_; }          // `[DONE]` arrived
-  bool canceled() const { return canceled_; }  // the sink returned false
-  const std::optional<Error>& error() const { return error_; }
+  bool finished() const override { return static_cast<int64_t>(finished_.size()) >= expected_choices_; }
+  bool done() const override { return done_; }          // `[DONE]` arrived
+  bool canceled() const override { return canceled_; }  // the sink returned false
+  const std::optional<Error>& error() const override { return error_; }
 
   // Usage, choice 0's finish reason and the upstream model (`fallback_model` when the
   // upstream never named one).
-  StreamEnd End(const std::string& fallback_model) const;
+  StreamEnd End(const std::string& fallback_model) const override;
 
  private:
   const ChunkSink& sink_;

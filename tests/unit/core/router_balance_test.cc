@@ -214,27 +214,73 @@ TEST_CASE("background probe: a cooling deployment that heals takes traffic again
 }
 
 TEST_CASE("background probe: nothing is probed with health_probe = false or when no request wants it") {
+  // Virtual time: the walk's and the prober's decisions read the FakeClock; only the HTTP
+  // exchanges are real.
+  FakeClock clock;
   FakeScript s;
-  s.Route("/a", {FakeStep::Reply("a")});
-  s.Route("/b", {FakeStep::Reply("b")});
-  Harness h(s, TwoInGroup("probe_interval = \"100ms\"", "health_probe = false", ""));
-  auto cool = [&](const std::string& id, bool wanted) {
-    DeploymentState& st = h.state->Slot(id);
-    std::lock_guard<std::mutex> lock(st.mu);
-    st.circuit.open_until = SteadyClock::now() + std::chrono::seconds(60);
-    st.last_probe.reset();
-    st.last_wanted.store(wanted ? SteadyClock::now().time_since_epoch().count() : 0);
-  };
-  Prober prober(*h.router);
-  cool("a", true);
-  cool("b", true);
+  s.Route("/a", {Error(401, R"({"error":{"message":"revoked"}})"), FakeStep::Reply("a")});
+  s.Route("/b", {Error(401, R"({"error":{"message":"revoked"}})"), FakeStep::Reply("b")});
+  Harness h(s, TwoInGroup("probe_interval = \"10s\"\ncooldown = \"5m\"\nnum_retries = 0",
+                          "health_probe = false", ""), clock);
+  REQUIRE_FALSE(h.Complete("a").ok());  // pinned by id; 401: cools for 5 minutes
+  REQUIRE_FALSE(h.Complete("b").ok());
+  REQUIRE(h.Cooling("a"));
+  REQUIRE(h.Cooling("b"));
+  Prober prober(*h.router, clock);
   CHECK(prober.RunOnce() == 1);  // b only: a has health_probe = false
-  CHECK(h.Hits("/a") == 0);
-  CHECK(h.Hits("/b") == 1);
+  CHECK(h.Hits("/a") == 1);
+  CHECK(h.Hits("/b") == 2);
   CHECK_FALSE(h.Cooling("b"));
-  cool("b", false);  // cooling, but no request has wanted it
+  CHECK(h.Cooling("a"));
+
+  // Idle: a group nobody asked for in 2 x probe_interval (at least a minute) is not probed.
+  clock.Advance(std::chrono::seconds(61));
   CHECK(prober.RunOnce() == 0);
-  CHECK(h.Hits("/b") == 1);
+  CHECK(h.Hits("/a") == 1);
+}
+
+TEST_CASE("background probe: stops once the groups go idle, resumes when a request wants the group") {
+  FakeClock clock;
+  FakeScript s;
+  s.Route("/a", {Error(500, R"({"error":{"message":"down"}})")});
+  s.Route("/b", {FakeStep::Reply("backup")});
+  Harness h(s, PrimaryBackup("num_retries = 0\nallowed_fails = 0\ncooldown = \"30m\"\nprobe_interval = \"10s\""),
+            clock);
+  REQUIRE(h.Complete("primary")->route.deployment == "b");  // a cools for 30 minutes
+  Prober prober(*h.router, clock);
+  int probes = 0;
+  // Probed every 10 s while wanted: 2 x 10 s is under a minute, so a minute is the bound.
+  for (int t = 0; t <= 120; t += 5) {
+    probes += prober.RunOnce();
+    clock.Advance(std::chrono::seconds(5));
+  }
+  CHECK(probes == 7);  // at 0, 10, ..., 60 s after the request
+  CHECK(h.Hits("/a") == 1 + 7);
+  // A new request wants the group again: probes resume.
+  REQUIRE(h.Complete("primary")->route.deployment == "b");
+  CHECK(prober.RunOnce() == 1);
+}
+
+TEST_CASE("background probe: never before the provider's Retry-After ends") {
+  FakeClock clock;
+  FakeScript s;
+  s.Route("/a", {Error(429, R"({"error":{"message":"slow down"}})", {{"retry-after", "30"}}),
+                 FakeStep::Reply("healed")});
+  s.Route("/b", {FakeStep::Reply("backup")});
+  Harness h(s, PrimaryBackup("num_retries = 0\nprobe_interval = \"1s\"\nmax_retry_after = \"5s\""), clock);
+  REQUIRE(h.Complete("primary")->route.deployment == "b");  // a: 429, Retry-After 30 s
+  Prober prober(*h.router, clock);
+  for (int t = 0; t < 30; ++t) {
+    CHECK(prober.RunOnce() == 0);
+    clock.Advance(std::chrono::seconds(1));
+  }
+  CHECK(h.Hits("/a") == 1);
+  // 30 s: the wait the provider asked for is over and so is the cooldown; the next
+  // request may use it (half-open) and it answers.
+  CHECK_FALSE(h.Cooling("a"));
+  CHECK(prober.RunOnce() == 0);
+  CHECK(h.Complete("primary")->route.deployment == "a");
+  CHECK(h.Hits("/a") == 2);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "config/load.h"
+#include "core/memory_state_store.h"
 #include "core/prober.h"
 #include "core/router.h"
 #include "net/http_client.h"
@@ -62,16 +63,20 @@ api_base = "{BASE}/b/v1"
 struct Harness {
   testing::FakeUpstream fake;
   std::unique_ptr<net::HttpClient> http = net::MakeHttpClient();
-  std::shared_ptr<RouterState> state = std::make_shared<RouterState>();
+  std::shared_ptr<MemoryStateStore> store = std::make_shared<MemoryStateStore>();
+  Clock& clock;
   std::unique_ptr<Router> router;
 
-  Harness(FakeScript script, const std::string& toml) : fake(std::move(script)) {
+  // A fixed seed: the balancer's and the backoff's random choices repeat run to run.
+  Harness(FakeScript script, const std::string& toml, Clock& clock = SystemClock(), uint64_t seed = 42)
+      : fake(std::move(script)), clock(clock) {
     REQUIRE(fake.Start() > 0);
     auto cfg = LoadConfigText(Replace(toml, "{BASE}", fake.BaseUrl()), "router_test.toml",
                               [](const std::string&) { return std::nullopt; });
     if (!cfg.ok())
       for (const auto& i : cfg.error().issues) FAIL(i.ToString());
-    router = std::make_unique<Router>(RouteTable::Build(std::move(cfg.value()), *http, *state), state);
+    router = std::make_unique<Router>(RouteTable::Build(std::move(cfg.value()), *http, *store, clock),
+                                      store, clock, seed);
   }
 
   static ChatRequest Ask(const std::string& model) {
@@ -87,9 +92,10 @@ struct Harness {
   Expected<CompletionResult, RouteFailure> Complete(const ChatRequest& req) { return router->Complete(req); }
 
   bool Cooling(const std::string& deployment_id) {
-    DeploymentState& s = state->Slot(deployment_id);
-    std::lock_guard<std::mutex> lock(s.mu);
-    return IsCooling(s.circuit, SteadyClock::now());
+    return store->Routing(store->Slot(deployment_id), {}, clock.Now()).cooling;
+  }
+  int InFlight(const std::string& deployment_id) {
+    return store->Health(store->Slot(deployment_id), clock.Now()).in_flight;
   }
 
   int Hits(const std::string& prefix) const { return fake.Hits(prefix); }
@@ -102,7 +108,7 @@ struct Harness {
 };
 
 // Collects a stream's chunks; counts commits.
-struct Collector : StreamObserver {
+struct Collector : StreamConsumer {
   std::string text;
   int commits = 0;
   int role_chunks = 0;

@@ -16,14 +16,14 @@
 
 namespace detour::testing {
 
-struct FakeStep {
+struct FakeHttpStep {
   enum Kind { kData, kStall, kFail } kind = kData;
   std::string bytes;
   net::Failure failure = net::Failure::kReset;
 
-  static FakeStep Data(std::string b) { return {kData, std::move(b), {}}; }
-  static FakeStep Stall() { return {kStall, {}, net::Failure::kTimeout}; }
-  static FakeStep Fail(net::Failure f) { return {kFail, {}, f}; }
+  static FakeHttpStep Data(std::string b) { return {kData, std::move(b), {}}; }
+  static FakeHttpStep Stall() { return {kStall, {}, net::Failure::kTimeout}; }
+  static FakeHttpStep Fail(net::Failure f) { return {kFail, {}, f}; }
 };
 
 class FakeHttp final : public net::HttpClient {
@@ -43,7 +43,7 @@ class FakeHttp final : public net::HttpClient {
   std::optional<net::TransportError> send_failure;  // Send and Stream fail before headers
   int status = 200;
   net::Headers headers;
-  std::vector<FakeStep> steps;
+  std::vector<FakeHttpStep> steps;
 
   // Record.
   std::vector<Seen> seen;
@@ -61,10 +61,10 @@ class FakeHttp final : public net::HttpClient {
     Record(req);
     if (send_failure) return Fail(*send_failure);
     if (!handler.OnHeaders(status, headers)) return Stopped();
-    for (const FakeStep& step : steps) {
+    for (const FakeHttpStep& step : steps) {
       if (req.cancel && req.cancel->load()) return Fail(Err(net::Failure::kCanceled));
-      if (step.kind == FakeStep::kFail) return Fail(Err(step.failure));
-      if (step.kind == FakeStep::kStall) {
+      if (step.kind == FakeHttpStep::kFail) return Fail(Err(step.failure));
+      if (step.kind == FakeHttpStep::kStall) {
         WaitFor(*req.deadline);
         return Fail(Err(net::Failure::kTimeout));
       }

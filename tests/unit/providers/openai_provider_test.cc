@@ -50,7 +50,7 @@ TEST_CASE("openai: URL, Bearer auth, extra headers, body and tls_verify") {
   DeploymentConfig dep = Dep("openai", "https://api.openai.com/v1", "gpt-4o-mini");
   dep.headers = {{"OpenAI-Organization", "org-1"}};
   dep.tls_verify = false;
-  auto provider = MakeProvider(dep, http);
+  auto provider = MakeProvider(dep, http, SystemClock());
   REQUIRE(provider);
   auto res = provider->Complete(Req(), Limits());
   REQUIRE(res);
@@ -76,7 +76,7 @@ TEST_CASE("openai-compatible: no key, no Authorization; extra headers replace de
   http.response = {200, {}, kCompletion};
   DeploymentConfig dep = Dep("openai-compatible", "http://127.0.0.1:8000/v1", "llama3");
   dep.api_key.clear();
-  auto provider = MakeProvider(dep, http);
+  auto provider = MakeProvider(dep, http, SystemClock());
   REQUIRE(provider);
   REQUIRE(provider->Complete(Req(), Limits()));
   CHECK(http.last().url == "http://127.0.0.1:8000/v1/chat/completions");
@@ -87,7 +87,7 @@ TEST_CASE("openai-compatible: no key, no Authorization; extra headers replace de
   custom.headers = {{"authorization", "Bearer other"}};
   FakeHttp http2;
   http2.response = {200, {}, kCompletion};
-  REQUIRE(MakeProvider(custom, http2)->Complete(Req(), Limits()));
+  REQUIRE(MakeProvider(custom, http2, SystemClock())->Complete(Req(), Limits()));
   CHECK(http2.last().url == "http://127.0.0.1:8000/v1/chat/completions");
   CHECK(http2.last().headers == net::Headers{{"Content-Type", "application/json"},
                                              {"authorization", "Bearer other"},
@@ -98,7 +98,7 @@ TEST_CASE("azure: deployment URL with api-version and the api-key header") {
   FakeHttp http;
   http.response = {200, {}, kCompletion};
   DeploymentConfig dep = Dep("azure", "https://res.openai.azure.com", "gpt4o prod");
-  auto provider = MakeProvider(dep, http);
+  auto provider = MakeProvider(dep, http, SystemClock());
   REQUIRE(provider);
   REQUIRE(provider->Complete(Req(), Limits()));
   CHECK(http.last().url ==
@@ -112,7 +112,7 @@ TEST_CASE("azure: deployment URL with api-version and the api-key header") {
   dep.api_version = "2025-04-01-preview";
   FakeHttp http2;
   http2.response = {200, {}, kCompletion};
-  REQUIRE(MakeProvider(dep, http2)->Complete(Req(), Limits()));
+  REQUIRE(MakeProvider(dep, http2, SystemClock())->Complete(Req(), Limits()));
   CHECK(http2.last().url ==
         "https://res.openai.azure.com/openai/deployments/gpt4o%20prod/chat/completions"
         "?api-version=2025-04-01-preview");
@@ -120,18 +120,18 @@ TEST_CASE("azure: deployment URL with api-version and the api-key header") {
 
 TEST_CASE("registry: only the OpenAI family for now") {
   FakeHttp http;
-  CHECK(MakeProvider(Dep("openai", "https://x/v1", "m"), http) != nullptr);
-  CHECK(MakeProvider(Dep("openai-compatible", "https://x/v1", "m"), http) != nullptr);
-  CHECK(MakeProvider(Dep("azure", "https://x", "m"), http) != nullptr);
-  CHECK(MakeProvider(Dep("anthropic", "https://x", "m"), http) == nullptr);
-  CHECK(MakeProvider(Dep("gemini", "https://x", "m"), http) == nullptr);
-  CHECK(MakeProvider(Dep("bogus", "https://x", "m"), http) == nullptr);
+  CHECK(MakeProvider(Dep("openai", "https://x/v1", "m"), http, SystemClock()) != nullptr);
+  CHECK(MakeProvider(Dep("openai-compatible", "https://x/v1", "m"), http, SystemClock()) != nullptr);
+  CHECK(MakeProvider(Dep("azure", "https://x", "m"), http, SystemClock()) != nullptr);
+  CHECK(MakeProvider(Dep("anthropic", "https://x", "m"), http, SystemClock()) == nullptr);
+  CHECK(MakeProvider(Dep("gemini", "https://x", "m"), http, SystemClock()) == nullptr);
+  CHECK(MakeProvider(Dep("bogus", "https://x", "m"), http, SystemClock()) == nullptr);
 }
 
 TEST_CASE("complete: one deadline, capped by the hard deadline; cancel flag passed on") {
   FakeHttp http;
   http.response = {200, {}, kCompletion};
-  auto provider = MakeProvider(Dep("openai", "https://x/v1", "m"), http);
+  auto provider = MakeProvider(Dep("openai", "https://x/v1", "m"), http, SystemClock());
   AttemptLimits limits = Limits();
   CancelFlag cancel{false};
   limits.cancel = &cancel;
@@ -145,7 +145,7 @@ TEST_CASE("complete: one deadline, capped by the hard deadline; cancel flag pass
 
 TEST_CASE("complete: upstream failures are classified, with the key redacted") {
   FakeHttp http;
-  auto provider = MakeProvider(Dep("openai", "https://x/v1", "m"), http);
+  auto provider = MakeProvider(Dep("openai", "https://x/v1", "m"), http, SystemClock());
 
   http.response = {429, {{"retry-after", "3"}}, R"({"error":{"message":"Rate limit reached","code":"rate_limit_exceeded"}})"};
   auto rl = provider->Complete(Req(), Limits());

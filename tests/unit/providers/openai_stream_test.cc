@@ -9,7 +9,7 @@ namespace detour {
 namespace {
 
 using testing::FakeHttp;
-using testing::FakeStep;
+using testing::FakeHttpStep;
 
 constexpr const char* kKey = "sk-stream-SECRET-42";
 
@@ -35,7 +35,7 @@ struct Fixture {
     dep.api_base = kind == "azure" ? "https://res.openai.azure.com" : "https://api.openai.com/v1";
     dep.model = "gpt-4o-mini";
     dep.api_key = kKey;
-    provider = MakeProvider(dep, http);
+    provider = MakeProvider(dep, http, SystemClock());
     TimePoint now = SteadyClock::now();
     limits.deadline = now + Millis(30000);
     limits.first_token_deadline = now + Millis(10000);
@@ -44,8 +44,8 @@ struct Fixture {
   }
 
   void Script(std::vector<std::string> events, bool done = true) {
-    for (auto& e : events) http.steps.push_back(FakeStep::Data(Sse(e)));
-    if (done) http.steps.push_back(FakeStep::Data("data: [DONE]\n\n"));
+    for (auto& e : events) http.steps.push_back(FakeHttpStep::Data(Sse(e)));
+    if (done) http.steps.push_back(FakeHttpStep::Data("data: [DONE]\n\n"));
   }
 
   Result<StreamEnd> Run(const char* body = R"({"model":"g","messages":[],"stream":true})") {
@@ -69,7 +69,7 @@ TEST_CASE("stream: pieces split anywhere, [DONE], usage and the request sent") {
   std::string all;
   for (const auto& e : {kRole, kHel, kLo, kStop, kUsage}) all += Sse(e);
   all += "data: [DONE]\n\n";
-  for (size_t i = 0; i < all.size(); i += 7) f.http.steps.push_back(FakeStep::Data(all.substr(i, 7)));
+  for (size_t i = 0; i < all.size(); i += 7) f.http.steps.push_back(FakeHttpStep::Data(all.substr(i, 7)));
 
   auto end = f.Run();
   REQUIRE(end);
@@ -98,9 +98,9 @@ TEST_CASE("stream: pieces split anywhere, [DONE], usage and the request sent") {
 
 TEST_CASE("stream: CRLF line ends, keep-alive comments and a last event without blank line") {
   Fixture f;
-  f.http.steps = {FakeStep::Data(": OPENROUTER PROCESSING\r\n\r\n"),
-                  FakeStep::Data("data: " + kHel + "\r\n\r\n"),
-                  FakeStep::Data("data: " + kStop)};
+  f.http.steps = {FakeHttpStep::Data(": OPENROUTER PROCESSING\r\n\r\n"),
+                  FakeHttpStep::Data("data: " + kHel + "\r\n\r\n"),
+                  FakeHttpStep::Data("data: " + kStop)};
   auto end = f.Run();
   REQUIRE(end);
   CHECK(f.chunks.size() == 2);
@@ -120,7 +120,7 @@ TEST_CASE("stream: a finish reason then EOF without [DONE] is a complete answer"
 TEST_CASE("stream: after the finish reason it waits at most 1 s for the upstream's end") {
   Fixture f;
   f.Script({kRole, kHel, kStop}, /*done=*/false);
-  f.http.steps.push_back(FakeStep::Stall());
+  f.http.steps.push_back(FakeHttpStep::Stall());
   TimePoint start = SteadyClock::now();
   auto end = f.Run();
   double took = SecondsSince(start);
@@ -153,7 +153,7 @@ TEST_CASE("stream: EOF without a finish reason is a cut stream") {
 
   Fixture h;
   h.Script({kRole, kHel}, /*done=*/false);
-  h.http.steps.push_back(FakeStep::Fail(net::Failure::kReset));
+  h.http.steps.push_back(FakeHttpStep::Fail(net::Failure::kReset));
   auto reset = h.Run();
   REQUIRE_FALSE(reset);
   CHECK(reset.error().kind == ErrorKind::kConnection);
@@ -181,8 +181,8 @@ TEST_CASE("stream: an error chunk ends the stream with its classified error") {
 
 TEST_CASE("stream: a data line that is not JSON is a malformed chunk") {
   Fixture f;
-  f.http.steps = {FakeStep::Data(Sse(kHel)), FakeStep::Data("data: {\"choices\":[{\"delta\n\n"),
-                  FakeStep::Data(Sse(kStop))};
+  f.http.steps = {FakeHttpStep::Data(Sse(kHel)), FakeHttpStep::Data("data: {\"choices\":[{\"delta\n\n"),
+                  FakeHttpStep::Data(Sse(kStop))};
   auto end = f.Run();
   REQUIRE_FALSE(end);
   CHECK(end.error().kind == ErrorKind::kConnection);
@@ -209,8 +209,8 @@ TEST_CASE("stream: a non-2xx answer is read and classified; the sink sees nothin
   Fixture f;
   f.http.status = 429;
   f.http.headers = {{"Retry-After", "3"}};
-  f.http.steps = {FakeStep::Data(R"({"error":{"message":"Rate limit )"),
-                  FakeStep::Data(R"(reached","code":"rate_limit_exceeded"}})")};
+  f.http.steps = {FakeHttpStep::Data(R"({"error":{"message":"Rate limit )"),
+                  FakeHttpStep::Data(R"(reached","code":"rate_limit_exceeded"}})")};
   auto end = f.Run();
   REQUIRE_FALSE(end);
   CHECK(end.error().kind == ErrorKind::kRateLimit);
@@ -221,7 +221,7 @@ TEST_CASE("stream: a non-2xx answer is read and classified; the sink sees nothin
 
   Fixture g;
   g.http.status = 401;
-  g.http.steps = {FakeStep::Data(std::string(R"({"error":{"message":"bad key )") + kKey + R"("}})")};
+  g.http.steps = {FakeHttpStep::Data(std::string(R"({"error":{"message":"bad key )") + kKey + R"("}})")};
   auto auth = g.Run();
   REQUIRE_FALSE(auth);
   CHECK(auth.error().kind == ErrorKind::kAuth);
@@ -254,7 +254,7 @@ TEST_CASE("stream: no first token before first_token_deadline is a timeout") {
   TimePoint start = SteadyClock::now();
   f.limits.first_token_deadline = start + Millis(150);
   f.Script({kRole}, /*done=*/false);  // a role chunk is not a token
-  f.http.steps.push_back(FakeStep::Stall());
+  f.http.steps.push_back(FakeHttpStep::Stall());
   auto end = f.Run();
   double took = SecondsSince(start);
   REQUIRE_FALSE(end);
@@ -270,7 +270,7 @@ TEST_CASE("stream: after the first token, silence longer than idle_timeout is a 
   Fixture f;
   f.limits.idle_timeout = Millis(120);
   f.Script({kRole, kHel, kLo}, /*done=*/false);
-  f.http.steps.push_back(FakeStep::Stall());
+  f.http.steps.push_back(FakeHttpStep::Stall());
   TimePoint start = SteadyClock::now();
   auto end = f.Run();
   double took = SecondsSince(start);

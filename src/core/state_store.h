@@ -1,0 +1,102 @@
+// Deployment state behind one interface (DESIGN.md rule 10): the circuit (cooldown, failure
+// window, half-open), rpm/tpm windows, in-flight counts, latency and recent outcomes, and
+// the background prober's bookkeeping. The walk, the balancer (through the walk's facts),
+// the prober and /health read and write deployment state only through a StateStore.
+// MemoryStateStore (core/memory_state_store.h) keeps it in this process; a shared backend
+// (Redis) is one more implementation of this interface.
+//
+// Keys are deployment ids: state outlives config reloads, so a reloaded table keeps every
+// deployment's cooldown and counters. Times are this process's Clock time.
+// Thread-safety: every method is safe to call concurrently; none blocks on network I/O of
+// the request path (a shared backend must bound its waits: SPEC 9).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/cooldown.h"
+#include "core/limits.h"
+#include "model/error.h"
+#include "model/types.h"
+
+namespace detour {
+
+// One deployment's handle, resolved once per route table build so the request path does
+// no lookups by name. Stable for the store's life; the same id gives the same handle.
+class StateSlot {
+ public:
+  explicit StateSlot(std::string id) : id_(std::move(id)) {}
+  virtual ~StateSlot() = default;
+  const std::string& id() const { return id_; }
+
+ private:
+  std::string id_;
+};
+
+// What routing needs to know about a deployment now.
+struct RoutingFacts {
+  bool cooling = false;
+  std::optional<TimePoint> cooling_until;  // set while cooling with a known end
+  bool has_room = true;                    // under rpm/tpm
+  Millis room_in{0};                       // time until a slot frees when !has_room
+  int in_flight = 0;
+  std::optional<double> latency_ms;        // EWMA; unset when never measured
+  double usage_share = 0;                  // of rpm/tpm this minute, 0..1+
+};
+
+// What /health (and later /metrics) shows.
+struct HealthFacts {
+  bool cooling = false;
+  double cooldown_remaining_s = 0;
+  double error_rate_1m = 0;
+  double p50_latency_ms = 0;
+  int in_flight = 0;
+};
+
+// The outcome of one upstream attempt, as state cares about it.
+struct AttemptFacts {
+  bool ok = false;
+  ErrorKind kind = ErrorKind::kServerError;  // when !ok
+  std::optional<double> retry_after_s;       // when !ok
+  double latency_ms = 0;                     // first token for streams, else total
+  int64_t tokens = 0;                        // when ok
+};
+
+// How an admission went. kProbe: the caller holds the one half-open probe turn.
+enum class AdmitResult { kOpen, kProbe, kCooling, kLimited };
+
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+
+  virtual StateSlot& Slot(const std::string& deployment_id) = 0;
+
+  // Routing reads. MarkWanted notes that a request considered the deployment (background
+  // probes run only for deployments still wanted).
+  virtual RoutingFacts Routing(StateSlot& s, const Limits& l, TimePoint now) = 0;
+  virtual void MarkWanted(StateSlot& s, TimePoint now) = 0;
+
+  // Admission for one attempt: rpm/tpm room first, then the circuit (unless `forced`:
+  // SPEC 3.2 step 5). On kOpen/kProbe the rpm slot is taken and in-flight counts it;
+  // the caller must then call exactly one of Finish or Abandon (core/attempt_guard.h).
+  virtual AdmitResult TryAdmit(StateSlot& s, const Limits& l, TimePoint now, bool forced) = 0;
+  // The attempt ended: records the outcome (circuit, latency, tokens, error rate).
+  // Returns true when this failure opened (or reopened) the circuit.
+  virtual bool Finish(StateSlot& s, const Limits& l, const CooldownPolicy& p,
+                      const AttemptFacts& f, TimePoint now) = 0;
+  // The attempt ended without an outcome (an exception, a cancellation before any
+  // answer): in-flight drops and a held half-open probe turn is given back.
+  virtual void Abandon(StateSlot& s, AdmitResult how) = 0;
+
+  // Background probes (SPEC 3.3). TakeProbeTurn is true when a probe is due now: the
+  // deployment cools, was wanted within `wanted_within`, was not probed within
+  // `interval`, and the provider's Retry-After (if it gave one) has passed. It records
+  // the probe's start. ProbeSucceeded closes the circuit.
+  virtual bool TakeProbeTurn(StateSlot& s, TimePoint now, Millis interval, Millis wanted_within) = 0;
+  virtual void ProbeSucceeded(StateSlot& s, TimePoint now) = 0;
+
+  virtual HealthFacts Health(StateSlot& s, TimePoint now) = 0;
+};
+
+}  // namespace detour
