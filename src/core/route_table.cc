@@ -14,10 +14,10 @@ double DefaultWeight(const DeploymentConfig& d) {
 
 std::unique_ptr<Deployment> BuildDeployment(const DeploymentConfig& cfg, const RouterConfig& r,
                                             net::HttpClient& http, StateStore& store,
-                                            Clock& clock) {
+                                            Clock& clock, const RouteTable::ProviderFactory& make) {
   auto d = std::make_unique<Deployment>();
   d->cfg = cfg;
-  d->provider = MakeProvider(cfg, http, clock);
+  d->provider = make ? make(cfg, http, clock) : MakeProvider(cfg, http, clock);
   d->label = cfg.provider + "/" + cfg.model;
   d->timeout = cfg.timeout.value_or(r.timeout);
   d->first_token_timeout = cfg.first_token_timeout.value_or(r.first_token_timeout);
@@ -41,14 +41,15 @@ std::vector<std::string> Lookup(const std::map<std::string, std::vector<std::str
 }  // namespace
 
 std::shared_ptr<const RouteTable> RouteTable::Build(Config config, net::HttpClient& http,
-                                                    StateStore& store, Clock& clock) {
+                                                    StateStore& store, Clock& clock,
+                                                    const ProviderFactory& make) {
   std::shared_ptr<RouteTable> t(new RouteTable());
   t->config_ = std::move(config);
   const RouterConfig& r = t->config_.router;
   t->retry_ = RetryPolicy(r);
   t->cooldown_ = CooldownPolicy{r.allowed_fails, r.cooldown_window, r.cooldown};
   for (const auto& dc : t->config_.deployments)
-    t->deployments_.push_back(BuildDeployment(dc, r, http, store, clock));
+    t->deployments_.push_back(BuildDeployment(dc, r, http, store, clock, make));
 
   auto fill_fallbacks = [&](Group& g, const std::string& from) {
     g.fallbacks = Lookup(r.fallbacks, from);

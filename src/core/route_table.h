@@ -4,6 +4,7 @@
 // timeouts, limits, cooldown policy and their handle in the StateStore.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -46,10 +47,16 @@ struct Group {
 
 class RouteTable {
  public:
+  // Makes a deployment's provider; MakeProvider (the registry) unless a caller (a test,
+  // the simulator) supplies its own.
+  using ProviderFactory =
+      std::function<std::unique_ptr<Provider>(const DeploymentConfig&, net::HttpClient&, Clock&)>;
+
   // `config` must already be validated (config/load.h). `http`, `store` and `clock` must
   // outlive the table.
   static std::shared_ptr<const RouteTable> Build(Config config, net::HttpClient& http,
-                                                 StateStore& store, Clock& clock);
+                                                 StateStore& store, Clock& clock,
+                                                 const ProviderFactory& make = {});
 
   const Config& config() const { return config_; }
   const RetryPolicy& retry() const { return retry_; }
