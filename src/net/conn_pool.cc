@@ -1,5 +1,7 @@
 #include "net/conn_pool.h"
 
+#include "model/clock.h"
+
 namespace detour::net {
 
 std::string ConnPool::Key(int scheduler, const Url& url, bool tls_verify) {
@@ -18,7 +20,7 @@ std::unique_ptr<Socket> ConnPool::Acquire(const std::string& key) {
     auto it = idle_.find(key);
     if (it == idle_.end()) return nullptr;
     auto& list = it->second;
-    auto oldest_ok = std::chrono::steady_clock::now() - max_age_;
+    auto oldest_ok = SystemClock().Now() - max_age_;
     while (!list.empty() && !out) {
       Idle idle = std::move(list.back());
       list.pop_back();
@@ -36,7 +38,7 @@ void ConnPool::Release(const std::string& key, std::unique_ptr<Socket> conn) {
     std::lock_guard<std::mutex> lock(mu_);
     auto& list = idle_[key];
     if (list.size() < max_idle_) {
-      list.push_back({std::move(conn), std::chrono::steady_clock::now()});
+      list.push_back({std::move(conn), SystemClock().Now()});
       return;
     }
   }

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 
+#include "model/clock.h"
 #include "net/conn_pool.h"
 #include "net/http1.h"
 #include "net/socket.h"
@@ -119,7 +120,7 @@ bool Exchange::Stopped() {
     FailWith(Failure::kCanceled, "canceled");
     return true;
   }
-  if (deadline_.Passed(SteadyClock::now())) {
+  if (deadline_.Passed(SystemClock().Now())) {
     FailWith(Failure::kTimeout, "deadline passed");
     return true;
   }
@@ -363,7 +364,7 @@ class Client : public HttpClient {
       return Fail(std::move(e));
     }
     // A missing deadline would let a silent upstream hold the caller forever: use a day.
-    Deadline fallback(SteadyClock::now() + std::chrono::hours(24));
+    Deadline fallback(SystemClock().Now() + std::chrono::hours(24));
     Exchange ex(req, *url, req.deadline ? *req.deadline : fallback, cb, pool_);
     return ex.Run();
   }
