@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "providers/classify.h"
+#include "providers/endpoint.h"
 
 namespace detour {
 namespace {
@@ -111,8 +112,20 @@ Error TransportFailure(const net::TransportError& failure, const StreamTranslato
 }  // namespace
 
 HttpProvider::HttpProvider(std::unique_ptr<Protocol> protocol, net::HttpClient& http, Clock& clock,
-                           bool probe_models)
-    : protocol_(std::move(protocol)), http_(http), clock_(clock), probe_models_(probe_models) {}
+                           bool probe_models, std::shared_ptr<TokenSource> tokens)
+    : protocol_(std::move(protocol)), http_(http), clock_(clock), probe_models_(probe_models),
+      tokens_(std::move(tokens)) {}
+
+Result<bool> HttpProvider::Prepare(net::Request& request, net::Deadline& deadline,
+                                   const AttemptLimits& limits) {
+  request.deadline = &deadline;
+  request.cancel = limits.cancel;
+  if (!tokens_) return true;
+  auto token = tokens_->Token(limits);
+  if (!token) return Fail(std::move(token).error());
+  SetHeader(request.headers, "Authorization", "Bearer " + *token);
+  return true;
+}
 
 Error HttpProvider::Redacted(Error error) const {
   RedactSecret(error, protocol_->secret());
@@ -122,8 +135,7 @@ Error HttpProvider::Redacted(Error error) const {
 Result<ChatResponse> HttpProvider::Complete(const ChatRequest& req, const AttemptLimits& limits) {
   net::Deadline deadline(clock_.ToSteady(Cap(limits.deadline, limits.hard_deadline)));
   net::Request request = protocol_->BuildChat(req, /*stream=*/false);
-  request.deadline = &deadline;
-  request.cancel = limits.cancel;
+  if (auto ready = Prepare(request, deadline, limits); !ready) return Fail(Redacted(ready.error()));
   auto response = http_.Send(request);
   if (!response) {
     Error e = ClassifyTransport(response.error());
@@ -145,8 +157,7 @@ Result<StreamEnd> HttpProvider::Stream(const ChatRequest& req, const AttemptLimi
   StreamTranslator& t = *translator;
   SseHandler handler(t, deadline, limits, clock_);
   net::Request request = protocol_->BuildChat(req, /*stream=*/true);
-  request.deadline = &deadline;
-  request.cancel = limits.cancel;
+  if (auto ready = Prepare(request, deadline, limits); !ready) return Fail(Redacted(ready.error()));
   auto result = http_.Stream(request, handler);
 
   // What the stream amounts to once the exchange is over, in priority order.
@@ -185,8 +196,7 @@ Result<ProbeReport> HttpProvider::Probe(const AttemptLimits& limits) {
 Result<ProbeReport> HttpProvider::ProbeModels(const net::Request& models, const AttemptLimits& limits) {
   net::Deadline deadline(clock_.ToSteady(Cap(limits.deadline, limits.hard_deadline)));
   net::Request request = models;
-  request.deadline = &deadline;
-  request.cancel = limits.cancel;
+  if (auto ready = Prepare(request, deadline, limits); !ready) return Fail(Redacted(ready.error()));
   TimePoint started = clock_.Now();
   auto response = http_.Send(request);
   if (!response) return Fail(Redacted(ClassifyTransport(response.error())));

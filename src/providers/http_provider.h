@@ -17,14 +17,17 @@
 
 #include "providers/protocol.h"
 #include "providers/provider.h"
+#include "providers/token_source.h"
 
 namespace detour {
 
 class HttpProvider final : public Provider {
  public:
   // `http` and `clock` must outlive the provider. `probe_models`: probe = "models".
+  // `tokens`: where the bearer token comes from when the credential is not a fixed key
+  // (null: the Protocol's headers carry the key).
   HttpProvider(std::unique_ptr<Protocol> protocol, net::HttpClient& http, Clock& clock,
-               bool probe_models);
+               bool probe_models, std::shared_ptr<TokenSource> tokens = nullptr);
 
   Result<ChatResponse> Complete(const ChatRequest& req, const AttemptLimits& limits) override;
   Result<StreamEnd> Stream(const ChatRequest& req, const AttemptLimits& limits,
@@ -36,12 +39,15 @@ class HttpProvider final : public Provider {
  private:
   class SseHandler;
   Error Redacted(Error error) const;
+  // Deadline, cancel flag and (with a TokenSource) the bearer token on `request`.
+  Result<bool> Prepare(net::Request& request, net::Deadline& deadline, const AttemptLimits& limits);
   Result<ProbeReport> ProbeModels(const net::Request& models, const AttemptLimits& limits);
 
   std::unique_ptr<Protocol> protocol_;
   net::HttpClient& http_;
   Clock& clock_;
   bool probe_models_;
+  std::shared_ptr<TokenSource> tokens_;
 };
 
 }  // namespace detour
