@@ -13,5 +13,7 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b);
 
 // `authorization` is the raw header value ("" when absent).
 bool BearerAuthorized(std::string_view authorization, const std::vector<std::string>& keys);
+// `x-api-key: KEY` (Anthropic's header, accepted on /v1/messages). No keys = open.
+bool ApiKeyAuthorized(std::string_view x_api_key, const std::vector<std::string>& keys);
 
 }  // namespace detour

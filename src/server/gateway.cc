@@ -1,5 +1,6 @@
 #include "server/gateway.h"
 
+#include "server/anthropic_api.h"
 #include "server/auth.h"
 #include "server/error_response.h"
 #include "server/health.h"
@@ -33,6 +34,7 @@ void Gateway::Install(net::HttpServer& http) {
   // The hot route first: the server matches routes in registration order.
   http.Route("POST", "/v1/chat/completions",
              [this](const auto& req, auto& out) { ChatCompletions(req, out); });
+  http.Route("POST", "/v1/messages", [this](const auto& req, auto& out) { Messages(req, out); });
   http.Route("GET", "/v1/models", [this](const auto& req, auto& out) { Models(req, out); });
   http.Route("GET", "/health", [this](const auto& req, auto& out) { Health(req, out); });
   http.Route("GET", "/healthz", [](const auto&, auto& out) {
@@ -49,7 +51,7 @@ void Gateway::OnHttpError(const net::ServerRequest& req, net::ServerResponse& ou
     e.code = "request_too_large";
   } else if (out.status == 404) {
     e.message = "no such endpoint: " + req.method + " " + req.path +
-                " (detour serves POST /v1/chat/completions, GET /v1/models, /health, /healthz)";
+                " (detour serves POST /v1/chat/completions, POST /v1/messages, GET /v1/models, /health, /healthz)";
     e.code = "not_found";
   } else if (out.status == 431) {
     e.message = "the request line and headers are larger than 64 KiB";
@@ -63,50 +65,69 @@ void Gateway::OnHttpError(const net::ServerRequest& req, net::ServerResponse& ou
   WriteApiError(e, out);
 }
 
-bool Gateway::Authorized(const net::ServerRequest& req, net::ServerResponse& out) const {
+bool Gateway::Authorized(const net::ServerRequest& req, net::ServerResponse& out, Surface surface) const {
   std::shared_ptr<const std::vector<std::string>> keys;
   {
     std::lock_guard<std::mutex> lock(keys_mu_);
     keys = keys_;
   }
   if (BearerAuthorized(req.Header("Authorization"), *keys)) return true;
+  if (surface == Surface::kAnthropic && ApiKeyAuthorized(req.Header("x-api-key"), *keys)) return true;
   ApiError e;
   e.status = 401;
   e.type = "authentication_error";
   e.code = "invalid_api_key";
-  e.message = "missing or invalid API key: send `Authorization: Bearer <key>` with a key from server.api_keys";
-  WriteApiError(e, out);
+  e.message = surface == Surface::kAnthropic
+                  ? "missing or invalid API key: send `x-api-key: <key>` (or `Authorization: Bearer <key>`) with a key from server.api_keys"
+                  : "missing or invalid API key: send `Authorization: Bearer <key>` with a key from server.api_keys";
+  if (surface == Surface::kAnthropic) WriteAnthropicError(e, out);
+  else WriteApiError(e, out);
   return false;
 }
 
 void Gateway::ChatCompletions(const net::ServerRequest& http_req, net::ServerResponse& out) {
-  if (!Authorized(http_req, out)) return;
+  if (!Authorized(http_req, out, Surface::kOpenAI)) return;
   auto parsed = ParseChatRequest(http_req.body);
   if (!parsed.ok()) {
     WriteApiError(parsed.error(), out);
     return;
   }
-  if (parsed->stream) Stream(std::move(parsed.value()), out);
-  else Complete(std::move(parsed.value()), out);
+  if (parsed->stream) Stream(std::move(parsed.value()), out, Surface::kOpenAI);
+  else Complete(std::move(parsed.value()), out, Surface::kOpenAI);
 }
 
-void Gateway::Complete(ChatRequest req, net::ServerResponse& out) {
+void Gateway::Messages(const net::ServerRequest& http_req, net::ServerResponse& out) {
+  if (!Authorized(http_req, out, Surface::kAnthropic)) return;
+  auto parsed = ParseMessagesRequest(http_req.body);
+  if (!parsed.ok()) {
+    WriteAnthropicError(parsed.error(), out);
+    return;
+  }
+  if (parsed->stream) Stream(std::move(parsed.value()), out, Surface::kAnthropic);
+  else Complete(std::move(parsed.value()), out, Surface::kAnthropic);
+}
+
+void Gateway::Complete(ChatRequest req, net::ServerResponse& out, Surface surface) {
   auto r = router_.Complete(req);
   if (!r.ok()) {
-    WriteRouteFailure(r.error(), out);
+    if (surface == Surface::kAnthropic) WriteAnthropicRouteFailure(r.error(), out);
+    else WriteRouteFailure(r.error(), out);
     return;
   }
   out.status = 200;
   AddRouteHeaders(r->route, r->route.attempts.size(), out);
   if (r->route.cost_usd > 0) out.headers.emplace_back("x-detour-cost-usd", FormatUsd(r->route.cost_usd));
-  out.body = r->response.body.dump();
+  out.body = surface == Surface::kAnthropic ? MessageFromCompletion(r->response.body).dump()
+                                            : r->response.body.dump();
 }
 
-void Gateway::Stream(ChatRequest req, net::ServerResponse& out) {
-  auto bridge = StreamBridge::Start(router_, std::move(req));
+void Gateway::Stream(ChatRequest req, net::ServerResponse& out, Surface surface) {
+  auto encoder = surface == Surface::kAnthropic ? MakeAnthropicStreamEncoder() : MakeOpenAIStreamEncoder();
+  auto bridge = StreamBridge::Start(router_, std::move(req), std::move(encoder));
   auto outcome = bridge->WaitForCommit();
   if (!outcome.committed) {
-    WriteRouteFailure(outcome.failure, out);
+    if (surface == Surface::kAnthropic) WriteAnthropicRouteFailure(outcome.failure, out);
+    else WriteRouteFailure(outcome.failure, out);
     return;
   }
   out.status = 200;
@@ -118,12 +139,12 @@ void Gateway::Stream(ChatRequest req, net::ServerResponse& out) {
 }
 
 void Gateway::Models(const net::ServerRequest& req, net::ServerResponse& out) {
-  if (!Authorized(req, out)) return;
+  if (!Authorized(req, out, Surface::kOpenAI)) return;
   out.body = ModelsList(*router_.table()).dump();
 }
 
 void Gateway::Health(const net::ServerRequest& req, net::ServerResponse& out) {
-  if (!Authorized(req, out)) return;
+  if (!Authorized(req, out, Surface::kOpenAI)) return;
   out.body = HealthJson(*router_.table(), router_.store(), router_.clock().Now()).dump();
 }
 

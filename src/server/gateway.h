@@ -1,4 +1,5 @@
-// The OpenAI-compatible HTTP API of `serve` (SPEC 4) over the routing core: installs the
+// The HTTP API of `serve` (SPEC 4) over the routing core, in OpenAI's shape and, on
+// POST /v1/messages, Anthropic's: installs the
 // routes on a net::HttpServer and turns requests into walks and walks into responses.
 // Holds no per-request state; api keys can be replaced on reload (SIGHUP).
 // Thread-safe: handlers run concurrently on the server's connection threads.
@@ -27,10 +28,15 @@ class Gateway {
   void SetApiKeys(std::vector<std::string> keys);
 
  private:
-  bool Authorized(const net::ServerRequest& req, net::ServerResponse& out) const;
+  // The wire format a route answers in: OpenAI's or Anthropic's.
+  enum class Surface { kOpenAI, kAnthropic };
+
+  // `x_api_key`: also accept `x-api-key: KEY` (the Anthropic surface, SPEC 8).
+  bool Authorized(const net::ServerRequest& req, net::ServerResponse& out, Surface surface) const;
   void ChatCompletions(const net::ServerRequest& req, net::ServerResponse& out);
-  void Complete(ChatRequest req, net::ServerResponse& out);
-  void Stream(ChatRequest req, net::ServerResponse& out);
+  void Messages(const net::ServerRequest& req, net::ServerResponse& out);
+  void Complete(ChatRequest req, net::ServerResponse& out, Surface surface);
+  void Stream(ChatRequest req, net::ServerResponse& out, Surface surface);
   void Models(const net::ServerRequest& req, net::ServerResponse& out);
   void Health(const net::ServerRequest& req, net::ServerResponse& out);
 

@@ -18,7 +18,7 @@ class StreamBridge::Observer : public StreamConsumer {
   }
   bool OnChunk(StreamChunk& c) override {
     if (b_.cancel_.load()) return false;
-    b_.Push("data: " + c.data.dump() + "\n\n");
+    b_.Push(b_.encoder_->Chunk(c));
     return true;
   }
 
@@ -26,8 +26,10 @@ class StreamBridge::Observer : public StreamConsumer {
   StreamBridge& b_;
 };
 
-std::shared_ptr<StreamBridge> StreamBridge::Start(Router& router, ChatRequest req) {
+std::shared_ptr<StreamBridge> StreamBridge::Start(Router& router, ChatRequest req,
+                                                 std::unique_ptr<StreamEncoder> encoder) {
   std::shared_ptr<StreamBridge> b(new StreamBridge());
+  b->encoder_ = std::move(encoder);
   fiber::Spawn([b, &router, req = std::move(req)]() mutable { b->Run(router, std::move(req)); });
   return b;
 }
@@ -54,14 +56,15 @@ Expected<StreamResult, RouteFailure> StreamBridge::RunGuarded(Router& router, co
 void StreamBridge::Run(Router& router, ChatRequest req) {
   Observer obs(*this);
   auto r = RunGuarded(router, req, obs);
+  std::string last = r.ok() ? encoder_->Done(r->end) : "";
   std::lock_guard<std::mutex> lock(mu_);
   if (r.ok()) {
-    out_.push_back("data: [DONE]\n\n");
+    out_.push_back(std::move(last));
   } else {
     failure_ = std::move(r.error());
     // Committed: the client already has tokens, so the stream ends with the error event
-    // and no [DONE]; a truncated answer must never look finished (SPEC 3.5).
-    if (committed_) out_.push_back(StreamErrorEvent(failure_));
+    // and no end marker; a truncated answer must never look finished (SPEC 3.5).
+    if (committed_) out_.push_back(encoder_->Failed(failure_));
   }
   ended_ = true;
   cv_.NotifyAll();

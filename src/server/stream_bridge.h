@@ -16,13 +16,16 @@
 
 #include "core/router.h"
 #include "net/http_server.h"
+#include "server/stream_encoder.h"
 #include "util/fiber.h"
 
 namespace detour {
 
 class StreamBridge : public std::enable_shared_from_this<StreamBridge> {
  public:
-  static std::shared_ptr<StreamBridge> Start(Router& router, ChatRequest req);
+  // `encoder` writes the client's wire format (OpenAI or Anthropic SSE).
+  static std::shared_ptr<StreamBridge> Start(Router& router, ChatRequest req,
+                                             std::unique_ptr<StreamEncoder> encoder);
 
   struct CommitOutcome {
     bool committed = false;
@@ -32,8 +35,8 @@ class StreamBridge : public std::enable_shared_from_this<StreamBridge> {
   // Blocks until the first token was committed or the walk ended without one.
   CommitOutcome WaitForCommit();
 
-  // Writes SSE bytes until the stream ends: `data: [DONE]` after success, the error event
-  // after a failure. A failed write (client gone) cancels the walk.
+  // Writes SSE bytes until the stream ends: the encoder's end after success, its error
+  // event after a failure. A failed write (client gone) cancels the walk.
   void Pump(net::BodyWriter& out);
 
   // Cancels the walk (the client went away, or the server is giving up).
@@ -55,6 +58,7 @@ class StreamBridge : public std::enable_shared_from_this<StreamBridge> {
   RouteInfo route_;  // as of the commit: the attempts before the one that committed
   RouteFailure failure_;
   CancelFlag cancel_{false};
+  std::unique_ptr<StreamEncoder> encoder_;  // used by the walk's fiber only
 };
 
 }  // namespace detour
