@@ -105,7 +105,7 @@ Expected<CompletionResult, RouteFailure> Router::Complete(const ChatRequest& in,
   }
 
   ChatResponse response;
-  Walk walk(*table, req, *store_, clock_, seeds_.Next(), opts, observers_);
+  Walk walk(*table, {req.model, req.overrides, false}, *store_, clock_, seeds_.Next(), opts, observers_);
   auto routed = walk.Run([&](const Deployment& d, const AttemptLimits& limits, const RouteInfo&) {
     AttemptOutcome out;
     auto r = d.provider->Complete(req, limits);
@@ -126,6 +126,39 @@ Expected<CompletionResult, RouteFailure> Router::Complete(const ChatRequest& in,
   return CompletionResult{std::move(response), std::move(routed.value())};
 }
 
+Expected<EmbeddingResult, RouteFailure> Router::Embed(const EmbeddingRequest& in,
+                                                       const RouteOptions& opts) {
+  auto table = Snapshot();
+  EmbeddingRequest req = in;
+  if (req.model.empty()) req.model = table->DefaultGroup();
+  Reporter reporter(*this, opts, req.model, /*stream=*/false);
+  if (!table->Resolve(req.model)) {
+    RouteFailure f = UnknownModel(*table, req.model);
+    reporter.Failed(f);
+    return Fail(std::move(f));
+  }
+  EmbeddingResponse response;
+  Walk walk(*table, {req.model, req.overrides, false}, *store_, clock_, seeds_.Next(), opts, observers_);
+  auto routed = walk.Run([&](const Deployment& d, const AttemptLimits& limits, const RouteInfo&) {
+    AttemptOutcome out;
+    auto r = d.provider->Embed(req, limits);
+    if (!r.ok()) {
+      out.error = std::move(r.error());
+      return out;
+    }
+    out.ok = true;
+    out.usage = r->usage;
+    response = std::move(r.value());
+    return out;
+  });
+  if (!routed.ok()) {
+    reporter.Failed(routed.error());
+    return Fail(std::move(routed.error()));
+  }
+  reporter.Succeeded(routed.value(), response.usage);
+  return EmbeddingResult{std::move(response), std::move(routed.value())};
+}
+
 Expected<StreamResult, RouteFailure> Router::Stream(const ChatRequest& in, StreamConsumer& consumer,
                                                     const RouteOptions& opts) {
   auto table = Snapshot();
@@ -140,7 +173,7 @@ Expected<StreamResult, RouteFailure> Router::Stream(const ChatRequest& in, Strea
 
   CommitGate gate(req, consumer, clock_, opts.cancel);
   StreamEnd end;
-  Walk walk(*table, req, *store_, clock_, seeds_.Next(), opts, observers_);
+  Walk walk(*table, {req.model, req.overrides, true}, *store_, clock_, seeds_.Next(), opts, observers_);
   auto routed = walk.Run([&](const Deployment& d, const AttemptLimits& limits, const RouteInfo& so_far) {
     AttemptOutcome out;
     gate.BeginAttempt(d, so_far, limits);

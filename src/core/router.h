@@ -67,6 +67,11 @@ class StreamConsumer {
   virtual bool OnChunk(StreamChunk& chunk) = 0;
 };
 
+struct EmbeddingResult {
+  EmbeddingResponse response;
+  RouteInfo route;
+};
+
 struct StreamResult {
   StreamEnd end;
   RouteInfo route;
@@ -86,6 +91,9 @@ class Router {
                                                     const RouteOptions& opts = {});
   Expected<StreamResult, RouteFailure> Stream(const ChatRequest& req, StreamConsumer& observer,
                                               const RouteOptions& opts = {});
+  // POST /v1/embeddings: the same walk (retries, fallbacks, cooldowns) over
+  // Provider::Embed. Deployments whose provider serves no embeddings are passed over.
+  Expected<EmbeddingResult, RouteFailure> Embed(const EmbeddingRequest& req, const RouteOptions& opts = {});
 
   // Atomically replaces the table for new requests (SIGHUP). In-flight requests keep the
   // table they started with.

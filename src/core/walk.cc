@@ -27,11 +27,12 @@ class Walk::StoreFacts final : public WalkFacts {
   TimePoint now_;
 };
 
-Walk::Walk(const RouteTable& table, const ChatRequest& req, StateStore& store, Clock& clock,
+Walk::Walk(const RouteTable& table, WalkTarget target, StateStore& store, Clock& clock,
            uint64_t seed, const RouteOptions& opts,
            const std::vector<RequestObserver*>& observers)
-    : table_(table), req_(req), store_(store), clock_(clock), rng_(seed), opts_(opts),
+    : table_(table), target_(std::move(target)), store_(store), clock_(clock), rng_(seed), opts_(opts),
       observers_(observers) {
+  const WalkTarget& req = target_;
   rules_.table = &table;
   rules_.strategy = ParseStrategy(table.config().router.strategy);
   rules_.replay_allowed = req.stream && table.config().router.stream_resume == "replay";
@@ -43,9 +44,9 @@ Walk::Walk(const RouteTable& table, const ChatRequest& req, StateStore& store, C
 }
 
 Expected<RouteInfo, RouteFailure> Walk::Run(const AttemptFn& attempt) {
-  const Group* first = table_.Resolve(req_.model);
+  const Group* first = table_.Resolve(target_.model);
   // The requested group, then the request's own fallbacks or the group's.
-  Enter(*first, req_.overrides.fallbacks ? *req_.overrides.fallbacks : first->fallbacks);
+  Enter(*first, target_.overrides.fallbacks ? *target_.overrides.fallbacks : first->fallbacks);
   std::vector<const Group*> chain_groups = {first};
   for (const auto& name : ledger_.chain)
     if (const Group* g = table_.FindGroup(name)) chain_groups.push_back(g);

@@ -16,10 +16,18 @@ namespace detour {
 using AttemptFn = std::function<AttemptOutcome(const Deployment&, const AttemptLimits&,
                                                const RouteInfo& so_far)>;
 
+// What the walk needs to know of the request itself, whatever its operation (chat,
+// embeddings): the group asked for, its overrides, and whether it streams.
+struct WalkTarget {
+  std::string model;
+  RequestOverrides overrides;
+  bool stream = false;
+};
+
 class Walk {
  public:
   // `observers` (the router's) and opts.observer hear of every attempt as it ends.
-  Walk(const RouteTable& table, const ChatRequest& req, StateStore& store, Clock& clock,
+  Walk(const RouteTable& table, WalkTarget target, StateStore& store, Clock& clock,
        uint64_t seed, const RouteOptions& opts, const std::vector<RequestObserver*>& observers);
 
   // Runs the walk. On success the RouteInfo names the deployment that answered.
@@ -36,7 +44,7 @@ class Walk {
   AttemptLimits LimitsFor(const Deployment& d, TimePoint now) const;
 
   const RouteTable& table_;
-  const ChatRequest& req_;
+  const WalkTarget target_;
   StateStore& store_;
   Clock& clock_;
   Rng rng_;

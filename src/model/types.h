@@ -49,6 +49,20 @@ struct ChatResponse {
   std::string model;  // upstream model that answered
 };
 
+// POST /v1/embeddings (SPEC 4): the OpenAI embeddings body as received (`input`, and
+// e.g. `dimensions`, `encoding_format`), detour-only fields removed.
+struct EmbeddingRequest {
+  std::string model;  // the group (or deployment id) the caller asked for
+  Json body;
+  RequestOverrides overrides;
+};
+
+struct EmbeddingResponse {
+  Json body;          // OpenAI {"object":"list","data":[{"object":"embedding",...}],...}
+  Usage usage;        // prompt tokens only
+  std::string model;  // upstream model that answered
+};
+
 // One normalised OpenAI chat.completion.chunk.
 struct StreamChunk {
   Json data;

@@ -132,9 +132,8 @@ Error HttpProvider::Redacted(Error error) const {
   return error;
 }
 
-Result<ChatResponse> HttpProvider::Complete(const ChatRequest& req, const AttemptLimits& limits) {
+Result<net::Response> HttpProvider::Exchange(net::Request request, const AttemptLimits& limits) {
   net::Deadline deadline(clock_.ToSteady(Cap(limits.deadline, limits.hard_deadline)));
-  net::Request request = protocol_->BuildChat(req, /*stream=*/false);
   if (auto ready = Prepare(request, deadline, limits); !ready) return Fail(Redacted(ready.error()));
   auto response = http_.Send(request);
   if (!response) {
@@ -145,7 +144,23 @@ Result<ChatResponse> HttpProvider::Complete(const ChatRequest& req, const Attemp
   if (!Is2xx(response->status))
     return Fail(Redacted(protocol_->ClassifyHttp(response->status, response->headers, response->body,
                                                  clock_.WallNow())));
+  return std::move(response.value());
+}
+
+Result<ChatResponse> HttpProvider::Complete(const ChatRequest& req, const AttemptLimits& limits) {
+  auto response = Exchange(protocol_->BuildChat(req, /*stream=*/false), limits);
+  if (!response) return Fail(std::move(response).error());
   auto parsed = protocol_->ParseChat(response->body);
+  if (!parsed) return Fail(Redacted(std::move(parsed).error()));
+  return parsed;
+}
+
+Result<EmbeddingResponse> HttpProvider::Embed(const EmbeddingRequest& req, const AttemptLimits& limits) {
+  auto request = protocol_->BuildEmbed(req);
+  if (!request) return Fail(MakeError(ErrorKind::kUnavailable, "this deployment's provider serves no embeddings"));
+  auto response = Exchange(std::move(*request), limits);
+  if (!response) return Fail(std::move(response).error());
+  auto parsed = protocol_->ParseEmbed(response->body);
   if (!parsed) return Fail(Redacted(std::move(parsed).error()));
   return parsed;
 }
@@ -194,15 +209,9 @@ Result<ProbeReport> HttpProvider::Probe(const AttemptLimits& limits) {
 }
 
 Result<ProbeReport> HttpProvider::ProbeModels(const net::Request& models, const AttemptLimits& limits) {
-  net::Deadline deadline(clock_.ToSteady(Cap(limits.deadline, limits.hard_deadline)));
-  net::Request request = models;
-  if (auto ready = Prepare(request, deadline, limits); !ready) return Fail(Redacted(ready.error()));
   TimePoint started = clock_.Now();
-  auto response = http_.Send(request);
-  if (!response) return Fail(Redacted(ClassifyTransport(response.error())));
-  if (!Is2xx(response->status))
-    return Fail(Redacted(protocol_->ClassifyHttp(response->status, response->headers, response->body,
-                                                 clock_.WallNow())));
+  auto response = Exchange(models, limits);
+  if (!response) return Fail(std::move(response).error());
   return ProbeReport{response->status, std::chrono::duration_cast<Millis>(clock_.Now() - started), "models"};
 }
 

@@ -33,6 +33,7 @@ class HttpProvider final : public Provider {
   Result<StreamEnd> Stream(const ChatRequest& req, const AttemptLimits& limits,
                            const ChunkSink& sink) override;
   Result<ProbeReport> Probe(const AttemptLimits& limits) override;
+  Result<EmbeddingResponse> Embed(const EmbeddingRequest& req, const AttemptLimits& limits) override;
 
   const Protocol& protocol() const { return *protocol_; }
 
@@ -42,6 +43,9 @@ class HttpProvider final : public Provider {
   // Deadline, cancel flag and (with a TokenSource) the bearer token on `request`.
   Result<bool> Prepare(net::Request& request, net::Deadline& deadline, const AttemptLimits& limits);
   Result<ProbeReport> ProbeModels(const net::Request& models, const AttemptLimits& limits);
+  // One buffered exchange bounded by limits.deadline: the 2xx response, or the classified
+  // failure (transport or HTTP), redacted.
+  Result<net::Response> Exchange(net::Request request, const AttemptLimits& limits);
 
   std::unique_ptr<Protocol> protocol_;
   net::HttpClient& http_;

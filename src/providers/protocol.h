@@ -55,6 +55,12 @@ class Protocol {
   // The model-list exchange for `probe = "models"`; nullopt where the provider has none
   // (the probe then sends a one-token chat).
   virtual std::optional<net::Request> BuildModels() const { return std::nullopt; }
+  // The embeddings exchange and the parse of its 2xx body into OpenAI's list shape;
+  // nullopt where the provider serves no embeddings.
+  virtual std::optional<net::Request> BuildEmbed(const EmbeddingRequest&) const { return std::nullopt; }
+  virtual Result<EmbeddingResponse> ParseEmbed(std::string_view) const {
+    return Fail(MakeError(ErrorKind::kUnavailable, "this provider serves no embeddings"));
+  }
   virtual const std::string& model() const = 0;   // the deployment's upstream model
   virtual std::string_view secret() const = 0;    // the key, only to redact it from errors
 };

@@ -55,6 +55,10 @@ class Provider {
   // where the deployment says `probe = "models"`. Bounded by limits.deadline; a failure is
   // classified like any attempt's.
   virtual Result<ProbeReport> Probe(const AttemptLimits& limits) = 0;
+
+  // One embeddings attempt. A provider without an embeddings endpoint answers an Error of
+  // kind unavailable (the walk moves on without cooling the deployment down).
+  virtual Result<EmbeddingResponse> Embed(const EmbeddingRequest& req, const AttemptLimits& limits) = 0;
 };
 
 // Builds the provider for a deployment (providers/registry.cc holds the one table).

@@ -35,6 +35,7 @@ void Gateway::Install(net::HttpServer& http) {
   http.Route("POST", "/v1/chat/completions",
              [this](const auto& req, auto& out) { ChatCompletions(req, out); });
   http.Route("POST", "/v1/messages", [this](const auto& req, auto& out) { Messages(req, out); });
+  http.Route("POST", "/v1/embeddings", [this](const auto& req, auto& out) { Embeddings(req, out); });
   http.Route("GET", "/v1/models", [this](const auto& req, auto& out) { Models(req, out); });
   http.Route("GET", "/health", [this](const auto& req, auto& out) { Health(req, out); });
   http.Route("GET", "/healthz", [](const auto&, auto& out) {
@@ -51,7 +52,8 @@ void Gateway::OnHttpError(const net::ServerRequest& req, net::ServerResponse& ou
     e.code = "request_too_large";
   } else if (out.status == 404) {
     e.message = "no such endpoint: " + req.method + " " + req.path +
-                " (detour serves POST /v1/chat/completions, POST /v1/messages, GET /v1/models, /health, /healthz)";
+                " (detour serves POST /v1/chat/completions, POST /v1/messages, POST /v1/embeddings, GET /v1/models, "
+                "/health, /healthz)";
     e.code = "not_found";
   } else if (out.status == 431) {
     e.message = "the request line and headers are larger than 64 KiB";
@@ -105,6 +107,24 @@ void Gateway::Messages(const net::ServerRequest& http_req, net::ServerResponse& 
   }
   if (parsed->stream) Stream(std::move(parsed.value()), out, Surface::kAnthropic);
   else Complete(std::move(parsed.value()), out, Surface::kAnthropic);
+}
+
+void Gateway::Embeddings(const net::ServerRequest& http_req, net::ServerResponse& out) {
+  if (!Authorized(http_req, out, Surface::kOpenAI)) return;
+  auto parsed = ParseEmbeddingRequest(http_req.body);
+  if (!parsed.ok()) {
+    WriteApiError(parsed.error(), out);
+    return;
+  }
+  auto r = router_.Embed(*parsed);
+  if (!r.ok()) {
+    WriteRouteFailure(r.error(), out);
+    return;
+  }
+  out.status = 200;
+  AddRouteHeaders(r->route, r->route.attempts.size(), out);
+  if (r->route.cost_usd > 0) out.headers.emplace_back("x-detour-cost-usd", FormatUsd(r->route.cost_usd));
+  out.body = r->response.body.dump();
 }
 
 void Gateway::Complete(ChatRequest req, net::ServerResponse& out, Surface surface) {

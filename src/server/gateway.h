@@ -35,6 +35,7 @@ class Gateway {
   bool Authorized(const net::ServerRequest& req, net::ServerResponse& out, Surface surface) const;
   void ChatCompletions(const net::ServerRequest& req, net::ServerResponse& out);
   void Messages(const net::ServerRequest& req, net::ServerResponse& out);
+  void Embeddings(const net::ServerRequest& req, net::ServerResponse& out);
   void Complete(ChatRequest req, net::ServerResponse& out, Surface surface);
   void Stream(ChatRequest req, net::ServerResponse& out, Surface surface);
   void Models(const net::ServerRequest& req, net::ServerResponse& out);

@@ -51,7 +51,8 @@ std::optional<ApiError> CheckTypes(const Json& body) {
   return std::nullopt;
 }
 
-// SPEC 2.5: fallbacks, num_retries, timeout narrow the policy and never go upstream.
+}  // namespace
+
 std::optional<ApiError> TakeOverrides(Json& body, RequestOverrides& o) {
   if (auto it = body.find("fallbacks"); it != body.end()) {
     if (!it->is_null()) {
@@ -82,8 +83,6 @@ std::optional<ApiError> TakeOverrides(Json& body, RequestOverrides& o) {
   }
   return std::nullopt;
 }
-
-}  // namespace
 
 Expected<ChatRequest, ApiError> ParseChatRequest(std::string_view text) {
   ChatRequest req;

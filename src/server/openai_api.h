@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <optional>
 #include <string_view>
 
 #include "core/route_table.h"
@@ -25,6 +26,14 @@ struct ApiError {
 // type. Strips detour-only fields (fallbacks, num_retries, timeout) into overrides.
 // Unknown fields stay in the body and pass through to OpenAI-family upstreams.
 Expected<ChatRequest, ApiError> ParseChatRequest(std::string_view body);
+
+// SPEC 2.5: moves the detour-only fields (fallbacks, num_retries, timeout) out of `body`
+// into `o` (they never go upstream), checking their values.
+std::optional<ApiError> TakeOverrides(Json& body, RequestOverrides& o);
+
+// Parses and checks a /v1/embeddings body: JSON object, `model` a string, `input` a
+// string, an array of strings, or an array of token arrays; overrides as above.
+Expected<EmbeddingRequest, ApiError> ParseEmbeddingRequest(std::string_view body);
 
 // {"object": "list", "data": [{"id": group, "object": "model", ...}]}
 Json ModelsList(const RouteTable& table);

@@ -70,3 +70,16 @@ test('SDK: all deployments failing raises an APIError with the status', async ()
   await assert.rejects(client.chat.completions.create({ model: 'primary', messages }),
     (err) => err instanceof OpenAI.APIError && err.status === 502);
 });
+
+test('SDK: embeddings through detour, failing over from a 503 primary', async () => {
+  const embedding = { object: 'list', model: 'text-embedding-3-small',
+    data: [{ object: 'embedding', index: 0, embedding: [0.25, -0.5] }], usage: { prompt_tokens: 2, total_tokens: 2 } };
+  await f.setScript({ routes: { '/a': [{ status: 503, body: 'down' }],
+    '/b': [{ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(embedding) }] } });
+  const { data: r, response } = await client.embeddings.create({ model: 'primary', input: 'hi', encoding_format: 'float' })
+    .withResponse();
+  assert.deepEqual(r.data[0].embedding, [0.25, -0.5]);
+  assert.equal(r.usage.prompt_tokens, 2);
+  assert.equal(response.headers.get('x-detour-deployment'), 'openai-compatible/up-backup');
+  assert.equal(response.headers.get('x-detour-attempts'), '2');
+});

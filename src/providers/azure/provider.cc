@@ -17,7 +17,9 @@ std::unique_ptr<Provider> MakeAzureProvider(const DeploymentConfig& dep, net::Ht
   ep.model = dep.model;
   ep.secret = dep.api_key;
   std::string models = JoinUrl(dep.api_base, "/openai/models?api-version=" + version);
-  auto protocol = std::make_unique<openai::FamilyProtocol>(std::move(ep), std::move(models));
+  std::string embed = JoinUrl(dep.api_base, "/openai/deployments/" + PercentEncode(dep.model) +
+                                                "/embeddings?api-version=" + version);
+  auto protocol = std::make_unique<openai::FamilyProtocol>(std::move(ep), std::move(models), std::move(embed));
   return std::make_unique<HttpProvider>(std::move(protocol), http, clock, dep.probe == "models");
 }
 

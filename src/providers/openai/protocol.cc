@@ -42,6 +42,23 @@ std::optional<net::Request> FamilyProtocol::BuildModels() const {
   return r;
 }
 
+std::optional<net::Request> FamilyProtocol::BuildEmbed(const EmbeddingRequest& req) const {
+  if (embed_url_.empty()) return std::nullopt;
+  net::Request r;
+  r.method = "POST";
+  r.url = embed_url_;
+  r.headers = endpoint_.headers;
+  Json body = req.body;
+  body["model"] = endpoint_.model;
+  r.body = body.dump();
+  r.tls_verify = endpoint_.tls_verify;
+  return r;
+}
+
+Result<EmbeddingResponse> FamilyProtocol::ParseEmbed(std::string_view body) const {
+  return ParseEmbeddings(body, endpoint_.model);
+}
+
 net::Headers FamilyHeaders(const DeploymentConfig& dep, const std::string& auth_header,
                            const std::string& auth_value) {
   net::Headers headers;
@@ -59,7 +76,8 @@ std::unique_ptr<Provider> MakeOpenAIProvider(const DeploymentConfig& dep, net::H
   ep.tls_verify = dep.tls_verify;
   ep.model = dep.model;
   ep.secret = dep.api_key;
-  auto protocol = std::make_unique<FamilyProtocol>(std::move(ep), JoinUrl(dep.api_base, "/models"));
+  auto protocol = std::make_unique<FamilyProtocol>(std::move(ep), JoinUrl(dep.api_base, "/models"),
+                                                   JoinUrl(dep.api_base, "/embeddings"));
   return std::make_unique<HttpProvider>(std::move(protocol), http, clock, dep.probe == "models");
 }
 

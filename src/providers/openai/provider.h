@@ -15,9 +15,10 @@ namespace detour::openai {
 
 class FamilyProtocol final : public Protocol {
  public:
-  // `models_url`: the model list for probe = "models" ("" when there is none).
-  FamilyProtocol(Endpoint endpoint, std::string models_url)
-      : endpoint_(std::move(endpoint)), models_url_(std::move(models_url)) {}
+  // `models_url`: the model list for probe = "models"; `embed_url`: the embeddings
+  // endpoint ("" when there is none).
+  FamilyProtocol(Endpoint endpoint, std::string models_url, std::string embed_url = "")
+      : endpoint_(std::move(endpoint)), models_url_(std::move(models_url)), embed_url_(std::move(embed_url)) {}
 
   net::Request BuildChat(const ChatRequest& req, bool stream) const override;
   Result<ChatResponse> ParseChat(std::string_view body) const override;
@@ -26,6 +27,8 @@ class FamilyProtocol final : public Protocol {
   std::unique_ptr<StreamTranslator> NewStream(const ChatRequest& req,
                                               const ChunkSink& sink) const override;
   std::optional<net::Request> BuildModels() const override;
+  std::optional<net::Request> BuildEmbed(const EmbeddingRequest& req) const override;
+  Result<EmbeddingResponse> ParseEmbed(std::string_view body) const override;
   const std::string& model() const override { return endpoint_.model; }
   std::string_view secret() const override { return endpoint_.secret; }
 
@@ -34,6 +37,7 @@ class FamilyProtocol final : public Protocol {
  private:
   const Endpoint endpoint_;
   const std::string models_url_;
+  const std::string embed_url_;
 };
 
 // The headers every OpenAI-family request carries: JSON content type, then `auth_header`

@@ -85,6 +85,22 @@ Result<ChatResponse> ParseCompletion(std::string_view body, const std::string& f
   return out;
 }
 
+Result<EmbeddingResponse> ParseEmbeddings(std::string_view body, const std::string& fallback_model) {
+  Json doc = ParseJsonBounded(body);
+  if (!doc.is_object())
+    return Fail(MakeError(ErrorKind::kConnection, "malformed embeddings response from upstream", 200));
+  if (const Json* err = ChunkError(doc)) return Fail(ClassifyErrorObject(*err));
+  const Json* data = Field(doc, "data");
+  if (!data || !data->is_array())
+    return Fail(MakeError(ErrorKind::kConnection, "malformed embeddings response from upstream: no data", 200));
+  EmbeddingResponse out;
+  if (const Json* usage = Field(doc, "usage")) out.usage = ParseUsage(*usage);
+  const Json* model = Field(doc, "model");
+  out.model = NonEmptyString(model) ? model->get<std::string>() : fallback_model;
+  out.body = std::move(doc);
+  return out;
+}
+
 StreamChunk ParseChunk(Json chunk) {
   StreamChunk out;
   if (const Json* choices = Choices(chunk)) {

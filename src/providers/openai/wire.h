@@ -23,6 +23,10 @@ std::string SerializeBody(const Json& body);
 // "error" object -> that error, classified. `fallback_model` fills an empty `model`.
 Result<ChatResponse> ParseCompletion(std::string_view body, const std::string& fallback_model);
 
+// A 2xx embeddings list. Not a JSON object with a `data` array -> connection ("malformed
+// response"); a body holding an "error" object -> that error, classified.
+Result<EmbeddingResponse> ParseEmbeddings(std::string_view body, const std::string& fallback_model);
+
 // The value of `usage` (zeros for missing fields).
 Usage ParseUsage(const Json& usage);
 

@@ -53,6 +53,9 @@ class ScriptedProvider final : public Provider {
   Result<StreamEnd> Stream(const ChatRequest&, const AttemptLimits&, const ChunkSink&) override {
     return Fail(MakeError(ErrorKind::kServerError, "not scripted"));
   }
+  Result<EmbeddingResponse> Embed(const EmbeddingRequest&, const AttemptLimits&) override {
+    return Fail(MakeError(ErrorKind::kUnavailable, "not scripted"));
+  }
   Result<ProbeReport> Probe(const AttemptLimits& l) override {
     auto r = Complete(ChatRequest{}, l);
     if (!r) return Fail(r.error());
@@ -73,6 +76,9 @@ class ThrowingProvider final : public Provider {
     throw std::runtime_error("provider bug");
   }
   Result<ProbeReport> Probe(const AttemptLimits&) override { throw std::runtime_error("provider bug"); }
+  Result<EmbeddingResponse> Embed(const EmbeddingRequest&, const AttemptLimits&) override {
+    throw std::runtime_error("provider bug");
+  }
 };
 
 std::string Deployments(const std::string& router) {

@@ -116,3 +116,25 @@ TEST_CASE("Bearer auth: constant-time compare, scheme case-insensitive, no keys 
 
 }  // namespace
 }  // namespace detour
+
+namespace detour {
+namespace {
+
+TEST_CASE("embeddings request: model and input checked, field named; overrides taken out") {
+  CHECK(ParseEmbeddingRequest(R"({"input":"x"})").error().param == "model");
+  CHECK(ParseEmbeddingRequest(R"({"model":"g"})").error().param == "input");
+  CHECK(ParseEmbeddingRequest(R"({"model":"g","input":[]})").error().param == "input");
+  CHECK(ParseEmbeddingRequest(R"({"model":"g","input":[1,"a",{}]})").error().param == "input");
+  CHECK(ParseEmbeddingRequest(R"({"model":"g","input":"x","num_retries":"3"})").error().param == "num_retries");
+  auto r = ParseEmbeddingRequest(R"({"model":"g","input":["a","b"],"dimensions":256,"fallbacks":["h"],"timeout":2})");
+  REQUIRE(r.ok());
+  CHECK(r->model == "g");
+  CHECK(r->body["dimensions"] == 256);
+  CHECK_FALSE(r->body.contains("fallbacks"));
+  CHECK(r->overrides.fallbacks == std::vector<std::string>{"h"});
+  CHECK(r->overrides.timeout == Millis(2000));
+  CHECK(ParseEmbeddingRequest(R"({"model":"g","input":[[1,2],[3]]})").ok());
+}
+
+}  // namespace
+}  // namespace detour
