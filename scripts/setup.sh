@@ -3,16 +3,21 @@
 #   scripts/setup.sh          build deps + build
 #   scripts/setup.sh --test   also the test deps (node, npm packages, curl)
 #   scripts/setup.sh --bench  also the benchmark deps (wrk)
+#   scripts/setup.sh --sanitize  also clang + compiler-rt, and the ASan+UBSan build of the
+#                             unit tests in build-asan (run: ctest --test-dir build-asan -R unit)
+#   scripts/setup.sh --fuzz   also clang + libFuzzer (then scripts/fuzz.sh builds build-fuzz)
 # apt-get runs as root, or through sudo when available. Safe to run again.
 set -eu
 cd "$(dirname "$0")/.."
 
-want_test=0; want_bench=0
+want_test=0; want_bench=0; want_sanitize=0; want_fuzz=0
 for a in "$@"; do
   case "$a" in
     --test) want_test=1 ;;
     --bench) want_bench=1; want_test=1 ;;
-    *) echo "usage: scripts/setup.sh [--test] [--bench]" >&2; exit 2 ;;
+    --sanitize) want_sanitize=1 ;;
+    --fuzz) want_fuzz=1 ;;
+    *) echo "usage: scripts/setup.sh [--test] [--bench] [--sanitize] [--fuzz]" >&2; exit 2 ;;
   esac
 done
 
@@ -20,6 +25,9 @@ pkgs="build-essential cmake pkg-config libcli11-dev nlohmann-json3-dev \
 libtomlplusplus-dev doctest-dev libssl-dev"
 [ $want_test = 1 ] && pkgs="$pkgs curl nodejs npm"
 [ $want_bench = 1 ] && pkgs="$pkgs wrk python3"
+# clang 14 is Debian 12's default; libclang-rt-14-dev holds the ASan/UBSan runtimes and
+# libFuzzer (libclang_rt.fuzzer-x86_64.a).
+if [ $want_sanitize = 1 ] || [ $want_fuzz = 1 ]; then pkgs="$pkgs clang-14 libclang-rt-14-dev"; fi
 
 missing=""
 for p in $pkgs; do
@@ -43,3 +51,10 @@ fi
 
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$(nproc)"
+
+if [ $want_sanitize = 1 ]; then
+  # Own build directory: every object is compiled differently (HACKING.md).
+  cmake -S . -B build-asan -DDETOUR_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_COMPILER=clang++-14 >/dev/null
+  cmake --build build-asan -j"$(nproc)" --target detour_tests
+fi

@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <string>
 
 namespace detour {
@@ -23,7 +24,9 @@ std::optional<double> TakeNumber(std::string_view& s) {
     ++i;
   }
   if (!digits) return std::nullopt;
-  double v = std::stod(std::string(s.substr(0, i)));
+  // strtod, not stod: hundreds of digits overflow to HUGE_VAL (rejected by the callers'
+  // range checks) instead of throwing out of the config loader.
+  double v = std::strtod(std::string(s.substr(0, i)).c_str(), nullptr);
   s.remove_prefix(i);
   return v;
 }

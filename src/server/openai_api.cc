@@ -2,10 +2,17 @@
 
 #include "util/json_guard.h"
 
+#include <algorithm>
+#include <climits>
 #include <cmath>
+#include <cstdint>
 
 namespace detour {
 namespace {
+
+// The longest `timeout` override taken as given (~31 years): request_timeout bounds every
+// walk, so more narrows nothing.
+constexpr double kMaxTimeoutSeconds = 1e9;
 
 ApiError Invalid(std::string param, std::string message) {
   ApiError e;
@@ -67,9 +74,10 @@ std::optional<ApiError> TakeOverrides(Json& body, RequestOverrides& o) {
   }
   if (auto it = body.find("num_retries"); it != body.end()) {
     if (!it->is_null()) {
-      int n = it->get<int>();
-      if (n < 0) return Invalid("num_retries", "`num_retries` must not be negative");
-      o.num_retries = n;
+      // Read wide, then clamped: get<int>() would wrap 4294967296 to 0 retries.
+      if (!it->is_number_unsigned() && it->get<int64_t>() < 0)
+        return Invalid("num_retries", "`num_retries` must not be negative");
+      o.num_retries = static_cast<int>(std::min<uint64_t>(it->get<uint64_t>(), INT_MAX));
     }
     body.erase(it);
   }
@@ -77,7 +85,9 @@ std::optional<ApiError> TakeOverrides(Json& body, RequestOverrides& o) {
     if (!it->is_null()) {
       double s = it->get<double>();
       if (!(s > 0) || !std::isfinite(s)) return Invalid("timeout", "`timeout` must be a positive number of seconds");
-      o.timeout = Millis(static_cast<int64_t>(std::ceil(s * 1000)));
+      // Clamped before the conversion: 1e300 s would overflow int64 milliseconds
+      // (undefined behaviour), and a timeout that long narrows nothing anyway.
+      o.timeout = Millis(static_cast<int64_t>(std::ceil(std::min(s, kMaxTimeoutSeconds) * 1000)));
     }
     body.erase(it);
   }

@@ -3,6 +3,11 @@
 // On x86-64 the switch is a few instructions (callee-saved registers, MXCSR and the x87
 // control word) instead of swapcontext(), which makes a sigprocmask system call on every
 // switch; other architectures use ucontext. Internal to util/fiber*.cc.
+//
+// Under AddressSanitizer every switch is announced (__sanitizer_start_switch_fiber /
+// __sanitizer_finish_switch_fiber): ASan otherwise takes the fiber stack for a wild part
+// of the thread's stack and reports false stack-buffer errors. The annotations compile
+// to nothing in a normal build.
 #pragma once
 
 #include <cstddef>
@@ -28,10 +33,17 @@ struct Context {
   void* impl = nullptr; // other architectures: ucontext_t
   EntryFn entry = nullptr;
   void* arg = nullptr;
+  // The stack this context runs on, for the ASan annotations: set by MakeContext for a
+  // fiber; learned on its first switch away for a thread's own context.
+  const void* stack_bottom = nullptr;
+  size_t stack_size = 0;
 };
 void MakeContext(Context* ctx, const Stack& stack, EntryFn entry, void* arg);
 // Saves the current context into `from` and resumes `to`.
 void SwitchContext(Context* from, Context* to);
+// The last switch away from `from`, whose code has finished: it is never resumed (under
+// ASan this also releases what the sanitizer kept for that stack). Does not return.
+[[noreturn]] void ExitContext(Context* from, Context* to);
 void DestroyContext(Context* ctx);
 
 }  // namespace detour::fiber::detail

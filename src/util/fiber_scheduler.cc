@@ -131,7 +131,8 @@ void Scheduler::Resume(Fiber* f) {
 
 void Scheduler::Park() {
   Fiber* f = t_fiber;
-  if (f->state != Fiber::State::kDone) f->state = Fiber::State::kParked;
+  if (f->state == Fiber::State::kDone) detail::ExitContext(&f->ctx, &main_);  // its last switch
+  f->state = Fiber::State::kParked;
   detail::SwitchContext(&f->ctx, &main_);
 }
 

@@ -31,6 +31,12 @@ using Json = nlohmann::json;
 
 enum class FakeMode { kNormal, kSilent, kReset, kTrickle, kCut };
 
+// In an inline namespace: tests/unit/providers/fake_http.h declares another
+// detour::testing::FakeStep, and both are linked into detour_tests. Two classes under one
+// mangled name break the one-definition rule: the linker keeps one copy of their inline
+// members (destructors, vector and Expected code), so one side ran the other's layout and
+// crashed under ASan. This gives ours its own mangled name; users still write FakeStep.
+inline namespace upstream {
 struct FakeStep {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
@@ -53,6 +59,7 @@ struct FakeStep {
   static FakeStep Status(int status, std::string body);
   static FakeStep Mode(FakeMode mode);
 };
+}  // namespace upstream
 
 struct FakeScript {
   std::map<std::string, std::vector<FakeStep>> routes;

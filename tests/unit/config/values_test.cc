@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <string>
+
 #include "config/values.h"
 
 namespace detour {
@@ -18,6 +20,16 @@ TEST_CASE("ParseDuration accepts ms, s, m, h, fractions and compounds") {
 TEST_CASE("ParseDuration rejects malformed text") {
   for (const char* bad : {"", "10", "10 s", "-1s", "10sec", "s", "1d", "1.2.3s", "5s ", "ms10"})
     CHECK_MESSAGE(!ParseDuration(bad), bad);
+}
+
+TEST_CASE("ParseDuration and ParseSize reject numbers too long for a double") {
+  // Found by fuzzing (tests/fuzz/corpus/config/regress-huge-number): std::stod threw
+  // std::out_of_range out of the loader.
+  std::string digits(400, '9');
+  CHECK_FALSE(ParseDuration(digits + "s"));
+  CHECK_FALSE(ParseDuration("1s" + digits + "ms"));
+  CHECK_FALSE(ParseSize(digits));
+  CHECK(ParseSize("0." + digits + "KiB") == size_t{1024});  // long fractions still work
 }
 
 TEST_CASE("DurationFromSeconds converts numbers of seconds") {
