@@ -101,10 +101,10 @@ claude = ["backup"]
 [[deployments]]
 id = "claude"
 model_name = "claude"
-provider = "anthropic"
-model = "claude-sonnet-4-6"
-api_key = "sk-ant-test-key"
-api_base = "{BASE}/anthropic"
+provider = "gemini"
+model = "gemini-2.5-flash"
+api_key = "test-gemini-key"
+api_base = "{BASE}/gemini"
 [[deployments]]
 id = "b"
 model_name = "backup"
@@ -121,7 +121,7 @@ api_base = "{BASE}/b/v1"
   auto alone = h.router->Complete(pinned);
   REQUIRE_FALSE(alone.ok());
   CHECK(alone.error().status == 503);
-  CHECK(alone.error().error.message.find("provider \"anthropic\" is not supported by this build") != std::string::npos);
+  CHECK(alone.error().error.message.find("provider \"gemini\" is not supported by this build") != std::string::npos);
   CHECK(h.fake.Requests().size() == 1);
 }
 
