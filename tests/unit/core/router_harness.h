@@ -68,14 +68,16 @@ struct Harness {
   std::unique_ptr<Router> router;
 
   // A fixed seed: the balancer's and the backoff's random choices repeat run to run.
-  Harness(FakeScript script, const std::string& toml, Clock& clock = SystemClock(), uint64_t seed = 42)
+  // `make` replaces the provider registry (e.g. to leave a provider out of "this build").
+  Harness(FakeScript script, const std::string& toml, Clock& clock = SystemClock(), uint64_t seed = 42,
+          RouteTable::ProviderFactory make = {})
       : fake(std::move(script)), clock(clock) {
     REQUIRE(fake.Start() > 0);
     auto cfg = LoadConfigText(Replace(toml, "{BASE}", fake.BaseUrl()), "router_test.toml",
                               [](const std::string&) { return std::nullopt; });
     if (!cfg.ok())
       for (const auto& i : cfg.error().issues) FAIL(i.ToString());
-    router = std::make_unique<Router>(RouteTable::Build(std::move(cfg.value()), *http, *store, clock),
+    router = std::make_unique<Router>(RouteTable::Build(std::move(cfg.value()), *http, *store, clock, make),
                                       store, clock, seed);
   }
 

@@ -95,23 +95,28 @@ TEST_CASE("insufficient_quota (429) is auth: no retry, fallback") {
 TEST_CASE("a provider this build does not support: the deployment is skipped with the reason, never called") {
   FakeScript s;
   s.Route("/b", {FakeStep::Reply("backup")});
+  // A build without the anthropic provider: the registry knows it, this factory does not.
+  RouteTable::ProviderFactory without_anthropic = [](const DeploymentConfig& d, net::HttpClient& http,
+                                                     Clock& clock) -> std::unique_ptr<Provider> {
+    return d.provider == "anthropic" ? nullptr : MakeProvider(d, http, clock);
+  };
   Harness h(s, R"(
 [router.fallbacks]
 claude = ["backup"]
 [[deployments]]
 id = "claude"
 model_name = "claude"
-provider = "gemini"
-model = "gemini-2.5-flash"
-api_key = "test-gemini-key"
-api_base = "{BASE}/gemini"
+provider = "anthropic"
+model = "claude-sonnet-4-6"
+api_key = "test-anthropic-key"
+api_base = "{BASE}/anthropic"
 [[deployments]]
 id = "b"
 model_name = "backup"
 provider = "openai-compatible"
 model = "m-b"
 api_base = "{BASE}/b/v1"
-)");
+)", SystemClock(), 42, without_anthropic);
   auto r = h.Complete("claude");
   REQUIRE(r.ok());
   CHECK(r->route.deployment == "b");
@@ -121,7 +126,7 @@ api_base = "{BASE}/b/v1"
   auto alone = h.router->Complete(pinned);
   REQUIRE_FALSE(alone.ok());
   CHECK(alone.error().status == 503);
-  CHECK(alone.error().error.message.find("provider \"gemini\" is not supported by this build") != std::string::npos);
+  CHECK(alone.error().error.message.find("provider \"anthropic\" is not supported by this build") != std::string::npos);
   CHECK(h.fake.Requests().size() == 1);
 }
 
