@@ -114,8 +114,9 @@ function cleanEnv() {
 
 // `detour serve` on an ephemeral loopback port.
 // softFdLimit: start it under `ulimit -Sn N` (through sh, which then execs detour).
-export async function startServe(configPath, { args = [], env = {}, softFdLimit } = {}) {
-  const argv = ['--config', configPath, 'serve', '--listen', '127.0.0.1:0', ...args];
+// globalArgs: options before the subcommand (e.g. --log-level trace).
+export async function startServe(configPath, { args = [], env = {}, softFdLimit, globalArgs = [] } = {}) {
+  const argv = ['--config', configPath, ...globalArgs, 'serve', '--listen', '127.0.0.1:0', ...args];
   const options = { stdio: ['ignore', 'pipe', 'pipe'], env: { ...cleanEnv(), ...env } };
   const child = softFdLimit
     ? spawn('sh', ['-c', `ulimit -Sn ${softFdLimit} && exec "$0" "$@"`, DETOUR, ...argv], options)
