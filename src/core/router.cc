@@ -92,23 +92,23 @@ std::shared_ptr<const RouteTable> Router::Snapshot() const {
   return table_;
 }
 
-Expected<CompletionResult, RouteFailure> Router::Complete(const ChatRequest& in,
-                                                          const RouteOptions& opts) {
+template <class T, class Call>
+Expected<std::pair<T, RouteInfo>, RouteFailure> Router::RunBuffered(const std::string& requested,
+                                                                    const RequestOverrides& overrides,
+                                                                    const RouteOptions& opts, Call call) {
   auto table = Snapshot();
-  ChatRequest req = in;
-  req.model = EffectiveModel(*table, in);
-  Reporter reporter(*this, opts, req.model, /*stream=*/false);
-  if (!table->Resolve(req.model)) {
-    RouteFailure f = UnknownModel(*table, req.model);
+  std::string model = requested.empty() ? table->DefaultGroup() : requested;
+  Reporter reporter(*this, opts, model, /*stream=*/false);
+  if (!table->Resolve(model)) {
+    RouteFailure f = UnknownModel(*table, model);
     reporter.Failed(f);
     return Fail(std::move(f));
   }
-
-  ChatResponse response;
-  Walk walk(*table, {req.model, req.overrides, false}, *store_, clock_, seeds_.Next(), opts, observers_);
+  T response;
+  Walk walk(*table, {model, overrides, false}, *store_, clock_, seeds_.Next(), opts, observers_);
   auto routed = walk.Run([&](const Deployment& d, const AttemptLimits& limits, const RouteInfo&) {
     AttemptOutcome out;
-    auto r = d.provider->Complete(req, limits);
+    auto r = call(d, limits);
     if (!r.ok()) {
       out.error = std::move(r.error());
       return out;
@@ -123,40 +123,24 @@ Expected<CompletionResult, RouteFailure> Router::Complete(const ChatRequest& in,
     return Fail(std::move(routed.error()));
   }
   reporter.Succeeded(routed.value(), response.usage);
-  return CompletionResult{std::move(response), std::move(routed.value())};
+  return std::make_pair(std::move(response), std::move(routed.value()));
 }
 
-Expected<EmbeddingResult, RouteFailure> Router::Embed(const EmbeddingRequest& in,
-                                                       const RouteOptions& opts) {
-  auto table = Snapshot();
-  EmbeddingRequest req = in;
-  if (req.model.empty()) req.model = table->DefaultGroup();
-  Reporter reporter(*this, opts, req.model, /*stream=*/false);
-  if (!table->Resolve(req.model)) {
-    RouteFailure f = UnknownModel(*table, req.model);
-    reporter.Failed(f);
-    return Fail(std::move(f));
-  }
-  EmbeddingResponse response;
-  Walk walk(*table, {req.model, req.overrides, false}, *store_, clock_, seeds_.Next(), opts, observers_);
-  auto routed = walk.Run([&](const Deployment& d, const AttemptLimits& limits, const RouteInfo&) {
-    AttemptOutcome out;
-    auto r = d.provider->Embed(req, limits);
-    if (!r.ok()) {
-      out.error = std::move(r.error());
-      return out;
-    }
-    out.ok = true;
-    out.usage = r->usage;
-    response = std::move(r.value());
-    return out;
+Expected<CompletionResult, RouteFailure> Router::Complete(const ChatRequest& req, const RouteOptions& opts) {
+  // Providers write their deployment's model into the upstream body; req.model only routes.
+  auto r = RunBuffered<ChatResponse>(req.model, req.overrides, opts, [&](const Deployment& d, const AttemptLimits& l) {
+    return d.provider->Complete(req, l);
   });
-  if (!routed.ok()) {
-    reporter.Failed(routed.error());
-    return Fail(std::move(routed.error()));
-  }
-  reporter.Succeeded(routed.value(), response.usage);
-  return EmbeddingResult{std::move(response), std::move(routed.value())};
+  if (!r.ok()) return Fail(std::move(r.error()));
+  return CompletionResult{std::move(r->first), std::move(r->second)};
+}
+
+Expected<EmbeddingResult, RouteFailure> Router::Embed(const EmbeddingRequest& req, const RouteOptions& opts) {
+  auto r = RunBuffered<EmbeddingResponse>(req.model, req.overrides, opts, [&](const Deployment& d, const AttemptLimits& l) {
+    return d.provider->Embed(req, l);
+  });
+  if (!r.ok()) return Fail(std::move(r.error()));
+  return EmbeddingResult{std::move(r->first), std::move(r->second)};
 }
 
 Expected<StreamResult, RouteFailure> Router::Stream(const ChatRequest& in, StreamConsumer& consumer,

@@ -105,6 +105,12 @@ class Router {
  private:
   class Reporter;
   std::shared_ptr<const RouteTable> Snapshot() const;
+  // The walk of a buffered (non-stream) operation: `call(deployment, limits)` makes one
+  // attempt and returns the provider's Result<T> (T carries `usage`).
+  template <class T, class Call>
+  Expected<std::pair<T, RouteInfo>, RouteFailure> RunBuffered(const std::string& requested,
+                                                              const RequestOverrides& overrides,
+                                                              const RouteOptions& opts, Call call);
   mutable std::mutex table_mu_;
   std::shared_ptr<const RouteTable> table_;
   std::shared_ptr<StateStore> store_;

@@ -6,13 +6,6 @@
 namespace detour {
 namespace {
 
-ApiError Invalid(std::string param, std::string message) {
-  ApiError e;
-  e.param = std::move(param);
-  e.message = std::move(message);
-  return e;
-}
-
 // The text of a string-or-blocks value ("" for anything else).
 std::string TextOf(const Json& content) {
   if (content.is_string()) return content.get<std::string>();

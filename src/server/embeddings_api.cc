@@ -5,13 +5,6 @@
 namespace detour {
 namespace {
 
-ApiError Invalid(std::string param, std::string message) {
-  ApiError e;
-  e.param = std::move(param);
-  e.message = std::move(message);
-  return e;
-}
-
 bool IsTokenArray(const Json& v) {
   return v.is_array() && std::all_of(v.begin(), v.end(), [](const Json& t) { return t.is_number_integer(); });
 }

@@ -14,12 +14,6 @@ namespace {
 // walk, so more narrows nothing.
 constexpr double kMaxTimeoutSeconds = 1e9;
 
-ApiError Invalid(std::string param, std::string message) {
-  ApiError e;
-  e.param = std::move(param);
-  e.message = std::move(message);
-  return e;
-}
 
 std::optional<ApiError> CheckMessages(const Json& body) {
   auto it = body.find("messages");
@@ -59,6 +53,13 @@ std::optional<ApiError> CheckTypes(const Json& body) {
 }
 
 }  // namespace
+
+ApiError Invalid(std::string param, std::string message) {
+  ApiError e;
+  e.param = std::move(param);
+  e.message = std::move(message);
+  return e;
+}
 
 std::optional<ApiError> TakeOverrides(Json& body, RequestOverrides& o) {
   if (auto it = body.find("fallbacks"); it != body.end()) {

@@ -21,6 +21,9 @@ struct ApiError {
   std::string param;  // "" -> null
 };
 
+// A 400 invalid_request_error naming the field `param`.
+ApiError Invalid(std::string param, std::string message);
+
 // Parses and checks a /v1/chat/completions body: valid JSON object, `model` a string,
 // `messages` a non-empty array of objects with a string `role`, known fields of the right
 // type. Strips detour-only fields (fallbacks, num_retries, timeout) into overrides.

@@ -17,6 +17,14 @@ constexpr int kMaxJsonDepth = 128;
 // do not count). Stops scanning as soon as the limit is passed.
 bool JsonNestingWithin(std::string_view text, int limit = kMaxJsonDepth);
 
+// The member `key` of `obj`, or nullptr when `obj` is not an object or lacks it: the
+// exception-free lookup for untrusted JSON.
+inline const nlohmann::json* FindField(const nlohmann::json& obj, const char* key) {
+  if (!obj.is_object()) return nullptr;
+  auto it = obj.find(key);
+  return it == obj.end() ? nullptr : &*it;
+}
+
 // nlohmann::json::parse without exceptions (a discarded value on invalid text) that also
 // returns a discarded value for text nested deeper than kMaxJsonDepth.
 nlohmann::json ParseJsonBounded(std::string_view text);

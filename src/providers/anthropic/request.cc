@@ -14,11 +14,7 @@
 namespace detour::anthropic {
 namespace {
 
-const Json* Field(const Json& obj, const char* key) {
-  if (!obj.is_object()) return nullptr;
-  auto it = obj.find(key);
-  return it == obj.end() ? nullptr : &*it;
-}
+const Json* Field(const Json& obj, const char* key) { return FindField(obj, key); }
 
 // `v` itself, or an empty object to read (absent) fields from.
 const Json& Obj(const Json* v) {

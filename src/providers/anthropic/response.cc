@@ -7,11 +7,7 @@
 namespace detour::anthropic {
 namespace {
 
-const Json* Field(const Json& obj, const char* key) {
-  if (!obj.is_object()) return nullptr;
-  auto it = obj.find(key);
-  return it == obj.end() ? nullptr : &*it;
-}
+const Json* Field(const Json& obj, const char* key) { return FindField(obj, key); }
 
 std::string StrOr(const Json* v, std::string fallback = {}) {
   return v && v->is_string() ? v->get<std::string>() : std::move(fallback);

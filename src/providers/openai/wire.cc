@@ -8,11 +8,7 @@
 namespace detour::openai {
 namespace {
 
-const Json* Field(const Json& obj, const char* key) {
-  if (!obj.is_object()) return nullptr;
-  auto it = obj.find(key);
-  return it == obj.end() ? nullptr : &*it;
-}
+const Json* Field(const Json& obj, const char* key) { return FindField(obj, key); }
 
 int64_t IntField(const Json& obj, const char* key) {
   const Json* v = Field(obj, key);
