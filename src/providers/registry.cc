@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "providers/azure/provider.h"
+#include "providers/gemini/protocol.h"
 #include "providers/openai/provider.h"
 #include "providers/provider.h"
 
@@ -17,12 +18,13 @@ struct Entry {
   Factory make;
 };
 
-// A name the config accepts but this table lacks (anthropic, gemini: their own issue)
-// gets nullptr: the route table marks such deployments unusable and says why.
-constexpr std::array<Entry, 3> kProviders = {{
+// A name the config accepts but this table lacks (anthropic: its own issue) gets
+// nullptr: the route table marks such deployments unusable and says why.
+constexpr std::array<Entry, 4> kProviders = {{
     {"openai", &openai::MakeOpenAIProvider},
     {"openai-compatible", &openai::MakeOpenAIProvider},
     {"azure", &azure::MakeAzureProvider},
+    {"gemini", &gemini::MakeGeminiProvider},
 }};
 
 }  // namespace

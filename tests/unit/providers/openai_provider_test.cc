@@ -124,7 +124,7 @@ TEST_CASE("registry: only the OpenAI family for now") {
   CHECK(MakeProvider(Dep("openai-compatible", "https://x/v1", "m"), http, SystemClock()) != nullptr);
   CHECK(MakeProvider(Dep("azure", "https://x", "m"), http, SystemClock()) != nullptr);
   CHECK(MakeProvider(Dep("anthropic", "https://x", "m"), http, SystemClock()) == nullptr);
-  CHECK(MakeProvider(Dep("gemini", "https://x", "m"), http, SystemClock()) == nullptr);
+  CHECK(MakeProvider(Dep("gemini", "https://x", "m"), http, SystemClock()) != nullptr);
   CHECK(MakeProvider(Dep("bogus", "https://x", "m"), http, SystemClock()) == nullptr);
 }
 
