@@ -7,6 +7,7 @@
 #include "providers/gemini/protocol.h"
 #include "providers/openai/provider.h"
 #include "providers/provider.h"
+#include "providers/vertex/provider.h"
 
 namespace detour {
 namespace {
@@ -20,11 +21,12 @@ struct Entry {
 
 // A name the config accepts but this table lacks (anthropic: its own issue) gets
 // nullptr: the route table marks such deployments unusable and says why.
-constexpr std::array<Entry, 4> kProviders = {{
+constexpr std::array<Entry, 5> kProviders = {{
     {"openai", &openai::MakeOpenAIProvider},
     {"openai-compatible", &openai::MakeOpenAIProvider},
     {"azure", &azure::MakeAzureProvider},
     {"gemini", &gemini::MakeGeminiProvider},
+    {"vertex", &vertex::MakeVertexProvider},
 }};
 
 }  // namespace

@@ -125,6 +125,7 @@ TEST_CASE("registry: only the OpenAI family for now") {
   CHECK(MakeProvider(Dep("azure", "https://x", "m"), http, SystemClock()) != nullptr);
   CHECK(MakeProvider(Dep("anthropic", "https://x", "m"), http, SystemClock()) == nullptr);
   CHECK(MakeProvider(Dep("gemini", "https://x", "m"), http, SystemClock()) != nullptr);
+  CHECK(MakeProvider(Dep("vertex", "https://x", "gemini-2.5-flash"), http, SystemClock()) != nullptr);
   CHECK(MakeProvider(Dep("bogus", "https://x", "m"), http, SystemClock()) == nullptr);
 }
 
