@@ -23,12 +23,18 @@ struct Price {
 struct DeploymentConfig {
   std::string id;          // unique; default "<provider>/<model>", suffixed "#2".. when repeated
   std::string model_name;  // the group
-  std::string provider;    // openai | azure | anthropic | gemini | openai-compatible
+  std::string provider;    // openai | azure | anthropic | gemini | openai-compatible | vertex
   std::string model;       // provider's model id (azure: deployment name)
   std::string api_key;     // expanded; empty when none
   std::string missing_env; // set when api_key referenced an unset variable: deployment unusable
   std::string api_base;    // expanded, provider default filled in, no trailing slash
   std::string api_version; // azure only; default "2024-10-21"
+  // vertex only (SPEC 2.3): the Google Cloud project (required), the region (default
+  // "us-central1"; "global" is the global endpoint) and the service-account JSON file
+  // (default: $GOOGLE_APPLICATION_CREDENTIALS). api_base defaults to the location's host.
+  std::string project;
+  std::string location;
+  std::string credentials;
   std::optional<int> rpm;
   std::optional<int> tpm;
   std::optional<double> weight;

@@ -42,6 +42,9 @@ const std::vector<Field<D>>& DeploymentFields() {
       StringField("api_key", &D::api_key),
       StringField("api_base", &D::api_base),
       StringField("api_version", &D::api_version),
+      StringField("project", &D::project),
+      StringField("location", &D::location),
+      StringField("credentials", &D::credentials),
       IntField("rpm", &D::rpm, 1),
       IntField("tpm", &D::tpm, 1),
       {"weight", [](TomlReader& r, const toml::node& n, const std::string& p,
@@ -111,7 +114,7 @@ void ApplyDefaults(TomlReader& r, const toml::table& t, const std::string& path,
       d.missing_env = p->key_env;
   }
   if (!t.contains("api_base")) {
-    d.api_base = p->api_base;
+    d.api_base = d.provider == "vertex" ? VertexHost(d.location) : p->api_base;
     if (d.api_base.empty())
       r.Issue(d.line, path,
               "missing required key \"api_base\" for provider \"" + d.provider + "\" (e.g. \"" +
@@ -129,9 +132,12 @@ void ApplyDefaults(TomlReader& r, const toml::table& t, const std::string& path,
 void ResolveMisses(TomlReader& r, const std::vector<EnvMiss>& misses, const std::string& path,
                    D& d) {
   for (const auto& m : misses) {
-    if (m.key_path == path + ".api_key" && d.missing_env.empty()) {
+    // vertex's credentials file is its key: an unset variable there means the same.
+    bool key = m.key_path == path + ".api_key" || m.key_path == path + ".credentials";
+    if (key && d.missing_env.empty()) {
       d.missing_env = m.var;
       d.api_key.clear();
+      d.credentials.clear();
     }
   }
   if (d.missing_env.empty())
@@ -154,6 +160,7 @@ DeploymentConfig ReadDeployment(TomlReader& r, const toml::table& t, const std::
   r.set_miss_sink(nullptr);
   bool provider_found = ResolveProvider(r, t, path, d);
   CheckRequired(r, t, path, d, provider_found);
+  ApplyVertexKeys(r, t, path, d);
   ApplyDefaults(r, t, path, d);
   ResolveMisses(r, misses, path, d);
   return d;

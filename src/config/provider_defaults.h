@@ -19,5 +19,11 @@ const ProviderDefaults* FindProvider(const std::string& name);
 std::vector<std::string> ProviderNames();
 
 inline constexpr const char* kDefaultAzureApiVersion = "2024-10-21";
+inline constexpr const char* kDefaultVertexLocation = "us-central1";
+inline constexpr const char* kVertexCredentialsEnv = "GOOGLE_APPLICATION_CREDENTIALS";
+
+// Vertex AI's host for a location: "global" -> https://aiplatform.googleapis.com, else
+// https://{location}-aiplatform.googleapis.com.
+std::string VertexHost(const std::string& location);
 
 }  // namespace detour

@@ -5,8 +5,10 @@
 
 #include "providers/anthropic/provider.h"
 #include "providers/azure/provider.h"
+#include "providers/gemini/protocol.h"
 #include "providers/openai/provider.h"
 #include "providers/provider.h"
+#include "providers/vertex/provider.h"
 
 namespace detour {
 namespace {
@@ -18,13 +20,15 @@ struct Entry {
   Factory make;
 };
 
-// A name the config accepts but this table lacks (gemini: its own issue) gets nullptr:
-// the route table marks such deployments unusable and says why.
-constexpr std::array<Entry, 4> kProviders = {{
+// A name the config accepts but this table lacks gets nullptr: the route table marks such
+// deployments unusable and says why.
+constexpr std::array<Entry, 6> kProviders = {{
     {"openai", &openai::MakeOpenAIProvider},
     {"openai-compatible", &openai::MakeOpenAIProvider},
     {"azure", &azure::MakeAzureProvider},
     {"anthropic", &anthropic::MakeAnthropicProvider},
+    {"gemini", &gemini::MakeGeminiProvider},
+    {"vertex", &vertex::MakeVertexProvider},
 }};
 
 }  // namespace

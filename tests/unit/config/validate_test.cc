@@ -153,7 +153,7 @@ probe = "ping"
             "t.toml:2: router.strategy: unknown strategy \"least_busy\" (did you mean \"least-busy\"?)",
             "t.toml:3: router.stream_resume: unknown stream_resume mode \"resume\" (use replay or off)",
             "t.toml:7: deployments[0].provider: unknown provider \"opneai\" (did you mean \"openai\"?)",
-            "t.toml:12: deployments[1].provider: unknown provider \"bedrock\" (use openai, azure, anthropic, gemini or openai-compatible)",
+            "t.toml:12: deployments[1].provider: unknown provider \"bedrock\" (use openai, azure, anthropic, gemini, openai-compatible or vertex)",
             "t.toml:14: deployments[1].probe: unknown probe \"ping\" (use chat or models)",
         });
 }

@@ -118,13 +118,14 @@ TEST_CASE("azure: deployment URL with api-version and the api-key header") {
         "?api-version=2025-04-01-preview");
 }
 
-TEST_CASE("registry: the OpenAI family and anthropic") {
+TEST_CASE("registry: every provider the config accepts") {
   FakeHttp http;
   CHECK(MakeProvider(Dep("openai", "https://x/v1", "m"), http, SystemClock()) != nullptr);
   CHECK(MakeProvider(Dep("openai-compatible", "https://x/v1", "m"), http, SystemClock()) != nullptr);
   CHECK(MakeProvider(Dep("azure", "https://x", "m"), http, SystemClock()) != nullptr);
   CHECK(MakeProvider(Dep("anthropic", "https://x", "m"), http, SystemClock()) != nullptr);
-  CHECK(MakeProvider(Dep("gemini", "https://x", "m"), http, SystemClock()) == nullptr);
+  CHECK(MakeProvider(Dep("gemini", "https://x", "m"), http, SystemClock()) != nullptr);
+  CHECK(MakeProvider(Dep("vertex", "https://x", "gemini-2.5-flash"), http, SystemClock()) != nullptr);
   CHECK(MakeProvider(Dep("bogus", "https://x", "m"), http, SystemClock()) == nullptr);
 }
 
