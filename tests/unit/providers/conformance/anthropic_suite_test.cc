@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "conformance.h"
+#include "providers/vertex/provider.h"
 
 namespace detour::conformance {
 namespace {
@@ -118,10 +119,16 @@ std::vector<ErrorCase> Errors() {
 
 // The request in Anthropic's shape: the model, a max_tokens, system at the top level,
 // strict user/assistant alternation, tool calls and results as blocks.
-void CheckRequest(const std::string& scenario, const testing::FakeHttp::Seen& sent) {
+// On Vertex the model is in the URL, not the body (`vertex`).
+void CheckRequest(const std::string& scenario, const testing::FakeHttp::Seen& sent, bool vertex = false) {
   CAPTURE(scenario);
   Json body = Json::parse(sent.body);
-  CHECK(body["model"] == "claude-sonnet-4-5");
+  if (vertex) {
+    CHECK_FALSE(body.contains("model"));
+    CHECK(body["anthropic_version"] == "vertex-2023-10-16");
+  } else {
+    CHECK(body["model"] == "claude-sonnet-4-5");
+  }
   CHECK(body["max_tokens"] == 4096);
   CHECK(body.value("stream", false) == (scenario.rfind("stream_", 0) == 0));
   CHECK_FALSE(body.contains("stream_options"));
@@ -144,17 +151,8 @@ void CheckRequest(const std::string& scenario, const testing::FakeHttp::Seen& se
   }
 }
 
-TEST_CASE("conformance: anthropic") {
-  ProviderSuite s;
-  s.name = "anthropic";
-  s.dep.id = "anthropic";
-  s.dep.provider = "anthropic";
-  s.dep.model = "claude-sonnet-4-5";
-  s.dep.api_base = "https://api.anthropic.com";
-  s.dep.api_key = "sk-ant-conformance-KEY-0001";
-  s.auth_header = "x-api-key";
-  s.auth_value = "sk-ant-conformance-KEY-0001";
-  s.url_contains = "https://api.anthropic.com/v1/messages";
+// The fixtures every Anthropic-protocol deployment answers with (direct and on Vertex).
+void AddAnthropicFixtures(ProviderSuite& s) {
   const std::string hello = Message("[" + Text("Hello!") + "]", "end_turn", Usage(10, 3));
   s.answers = {
       {"text", {200, {}, hello}},
@@ -168,11 +166,57 @@ TEST_CASE("conformance: anthropic") {
   };
   s.streams = {{"stream_text", {200, {}, StreamText()}}, {"stream_tools", {200, {}, StreamTools()}}};
   s.errors = Errors();
+}
+
+TEST_CASE("conformance: anthropic") {
+  ProviderSuite s;
+  s.name = "anthropic";
+  s.dep.id = "anthropic";
+  s.dep.provider = "anthropic";
+  s.dep.model = "claude-sonnet-4-5";
+  s.dep.api_base = "https://api.anthropic.com";
+  s.dep.api_key = "sk-ant-conformance-KEY-0001";
+  s.auth_header = "x-api-key";
+  s.auth_value = "sk-ant-conformance-KEY-0001";
+  s.url_contains = "https://api.anthropic.com/v1/messages";
+  AddAnthropicFixtures(s);
   s.check_request = [](const std::string& scenario, const testing::FakeHttp::Seen& sent) {
     CheckRequest(scenario, sent);
     bool has_version = false;
     for (const auto& [k, v] : sent.headers) has_version = has_version || (k == "anthropic-version" && v == "2023-06-01");
     CHECK(has_version);
+  };
+  RunConformance(s);
+}
+
+struct StubTokens final : TokenSource {
+  Result<std::string> Token(const AttemptLimits&) override { return std::string("ya29.stub-token"); }
+};
+
+TEST_CASE("conformance: vertex (claude models)") {
+  ProviderSuite s;
+  s.name = "vertex-claude";
+  s.dep.id = "vertex-claude";
+  s.dep.provider = "vertex";
+  s.dep.model = "claude-sonnet-4-5";
+  s.dep.project = "proj-1";
+  s.dep.location = "us-east5";
+  s.dep.api_base = "https://us-east5-aiplatform.googleapis.com";
+  s.auth_header = "Authorization";
+  s.auth_value = "Bearer ya29.stub-token";
+  s.url_contains = "https://us-east5-aiplatform.googleapis.com/v1/projects/proj-1/locations/us-east5/"
+                   "publishers/anthropic/models/claude-sonnet-4-5:";
+  s.make = [dep = s.dep](testing::FakeHttp& http) {
+    return vertex::MakeVertexProviderWith(dep, http, SystemClock(), std::make_shared<StubTokens>());
+  };
+  AddAnthropicFixtures(s);
+  s.check_request = [](const std::string& scenario, const testing::FakeHttp::Seen& sent) {
+    CheckRequest(scenario, sent, /*vertex=*/true);
+    CHECK(sent.url.find(scenario.rfind("stream_", 0) == 0 ? ":streamRawPredict" : ":rawPredict") != std::string::npos);
+    for (const auto& [k, v] : sent.headers) {
+      CHECK(k != "x-api-key");
+      CHECK(k != "anthropic-version");
+    }
   };
   RunConformance(s);
 }
