@@ -9,6 +9,7 @@ const KEYS = {
   openai: 'sk-openai-SECRET-e2e-0001',
   anthropic: 'sk-ant-SECRET-e2e-0002',
   client: 'detour-client-SECRET-0003',
+  gemini: 'gemini-SECRET-e2e-0004',
 };
 let f, s;
 const bodies = [];
@@ -21,7 +22,7 @@ api_keys = ["${KEYS.client}"]
 [router]
 num_retries = 0
 [router.fallbacks]
-primary = ["claude"]
+primary = ["claude", "flash"]
 [[deployments]]
 id = "prim"
 model_name = "primary"
@@ -36,6 +37,13 @@ provider = "anthropic"
 model = "claude-sonnet-4-6"
 api_key = "${KEYS.anthropic}"
 api_base = "${f.base}/c"
+[[deployments]]
+id = "flash"
+model_name = "flash"
+provider = "gemini"
+model = "gemini-2.5-flash"
+api_key = "${KEYS.gemini}"
+api_base = "${f.base}/g"
 `), { globalArgs: ['--log-level', 'trace'] });
 });
 after(async () => { await s.stop(); await f.stop(); });
@@ -51,7 +59,8 @@ test('no key in logs, bodies or /health, whatever the upstreams answer', async (
   // Upstream errors that echo the key back, as some servers do.
   await f.setScript({ routes: {
     '/a': [{ status: 401, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: { message: `Incorrect API key provided: ${KEYS.openai}` } }) }],
-    '/c': [{ status: 400, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: `bad key ${KEYS.anthropic}` } }) }],
+    '/c': [{ status: 401, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'error', error: { type: 'authentication_error', message: `bad key ${KEYS.anthropic}` } }) }],
+    '/g': [{ status: 400, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: { code: 400, message: `API key not valid: ${KEYS.gemini}`, status: 'INVALID_ARGUMENT', details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID' }] } }) }],
   } });
   const ask = { model: 'primary', messages: [{ role: 'user', content: 'hi' }] };
   await call('/v1/chat/completions', ask);
@@ -73,5 +82,12 @@ test('no key in logs, bodies or /health, whatever the upstreams answer', async (
   for (const q of reqs.filter((r) => r.route === '/c')) {
     assert.equal(q.headers['x-api-key'], KEYS.anthropic);
     assert.ok(!JSON.stringify(q).includes(KEYS.openai) && !JSON.stringify(q).includes(KEYS.client));
+  }
+  const g = reqs.filter((r) => r.route === '/g');
+  assert.ok(g.length > 0, 'the gemini fallback was tried');
+  for (const q of g) {
+    assert.equal(q.headers['x-goog-api-key'], KEYS.gemini);
+    assert.ok(!q.path.includes(KEYS.gemini), 'never the key in the URL');
+    assert.ok(!JSON.stringify(q).includes(KEYS.openai) && !JSON.stringify(q).includes(KEYS.anthropic));
   }
 });
