@@ -70,6 +70,7 @@ std::unique_ptr<Provider> MakeGeminiProvider(const DeploymentConfig& dep, net::H
   ep.chat_url = base + ":generateContent";
   ep.stream_url = base + ":streamGenerateContent?alt=sse";
   ep.models_url = JoinUrl(dep.api_base, "/v1beta/models");
+  ep.embed_url = base + ":batchEmbedContents";
   ep.headers = GeminiHeaders(dep, "x-goog-api-key", dep.api_key);
   ep.tls_verify = dep.tls_verify;
   ep.model = dep.model;

@@ -17,6 +17,7 @@ struct GeminiEndpoint {
   std::string chat_url;    // ...:generateContent
   std::string stream_url;  // ...:streamGenerateContent?alt=sse (SSE, not a JSON array)
   std::string models_url;  // the model list for probe = "models"; "" when there is none
+  std::string embed_url;   // ...:batchEmbedContents; "" when embeddings are not served
   net::Headers headers;    // content type, the key header (if any), the deployment's extras
   bool tls_verify = true;
   std::string model;       // the answer's model when the upstream names no modelVersion
@@ -35,6 +36,9 @@ class GeminiProtocol final : public Protocol {
   std::unique_ptr<StreamTranslator> NewStream(const ChatRequest& req,
                                               const ChunkSink& sink) const override;
   std::optional<net::Request> BuildModels() const override;
+  // OpenAI embeddings <-> batchEmbedContents (embeddings.cc).
+  std::optional<net::Request> BuildEmbed(const EmbeddingRequest& req) const override;
+  Result<EmbeddingResponse> ParseEmbed(std::string_view body) const override;
   const std::string& model() const override { return ep_.model; }
   std::string_view secret() const override { return ep_.secret; }
 
