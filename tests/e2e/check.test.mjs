@@ -149,3 +149,15 @@ test('no configured key appears in any output format', async () => {
     }
   }
 });
+
+test('-m limits the check to a group and the groups its chain reaches; an unknown group exits 2', async () => {
+  await f.setScript({ routes: { '/a': [{ reply: '.' }], '/c': [anthropicOk] } });
+  const only = await check(config(), ['-m', 'claude', '--format', 'json']);
+  assert.equal(only.code, 0, only.stdout);
+  assert.deepEqual(JSON.parse(only.stdout).deployments.map((d) => d.id), ['claude']);
+  const chain = await check(config(), ['-m', 'primary', '--format', 'json']);
+  assert.deepEqual(JSON.parse(chain.stdout).deployments.map((d) => d.id), ['prim', 'claude']);
+  const bad = await check(config(), ['-m', 'primry']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /did you mean "primary"/);
+});
