@@ -22,6 +22,7 @@ int RunCli(int argc, char** argv) {
   int exit_code = kExitOk;
   AddChatCommand(app, g, &exit_code);
   AddServeCommand(app, g, &exit_code);
+  AddCheckCommand(app, g, &exit_code);
   AddVersionCommand(app, &exit_code);
   try {
     app.parse(argc, argv);

@@ -9,6 +9,7 @@ class App;
 namespace detour {
 struct GlobalOptions;
 
+void AddCheckCommand(CLI::App& app, const GlobalOptions& g, int* exit_code);
 void AddChatCommand(CLI::App& app, const GlobalOptions& g, int* exit_code);
 void AddServeCommand(CLI::App& app, const GlobalOptions& g, int* exit_code);
 void AddVersionCommand(CLI::App& app, int* exit_code);

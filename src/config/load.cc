@@ -57,8 +57,9 @@ EnvLookup ProcessEnv() {
   };
 }
 
-Expected<Config, ConfigErrors> LoadConfigText(const std::string& text, const std::string& file,
-                                              const EnvLookup& env) {
+Expected<LintableConfig, ConfigErrors> LoadConfigTextForLint(const std::string& text,
+                                                             const std::string& file,
+                                                             const EnvLookup& env) {
   toml::table root;
   try {
     root = toml::parse(text, file);
@@ -72,14 +73,21 @@ Expected<Config, ConfigErrors> LoadConfigText(const std::string& text, const std
   ReadFields(reader, root, "", TopLevelFields(), st.config);
   AssignDeploymentIds(reader);
   ValidateRouting(reader);
-  if (!st.errors.issues.empty()) {
-    SortByLine(st.errors.issues);
-    return Fail(std::move(st.errors));
-  }
-  return std::move(st.config);
+  SortByLine(st.errors.issues);
+  return LintableConfig{std::move(st.config), std::move(st.errors.issues), std::move(st.lines)};
 }
 
-Expected<Config, ConfigErrors> LoadConfigFile(const std::string& path, const EnvLookup& env) {
+Expected<Config, ConfigErrors> LoadConfigText(const std::string& text, const std::string& file,
+                                              const EnvLookup& env) {
+  auto loaded = LoadConfigTextForLint(text, file, env);
+  if (!loaded) return Fail(std::move(loaded).error());
+  if (!loaded->issues.empty()) return Fail(ConfigErrors{false, std::move(loaded->issues)});
+  return std::move(loaded->config);
+}
+
+namespace {
+// The file's text, or why it cannot be read.
+Expected<std::string, ConfigErrors> ReadConfigText(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))
     return Fail(Unreadable(path, 0, "cannot read the config file: it is a directory"));
@@ -90,7 +98,21 @@ Expected<Config, ConfigErrors> LoadConfigFile(const std::string& path, const Env
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) return Fail(Unreadable(path, 0, "cannot read the config file: read error"));
-  return LoadConfigText(text.str(), path, env);
+  return text.str();
+}
+}  // namespace
+
+Expected<Config, ConfigErrors> LoadConfigFile(const std::string& path, const EnvLookup& env) {
+  auto text = ReadConfigText(path);
+  if (!text) return Fail(std::move(text).error());
+  return LoadConfigText(*text, path, env);
+}
+
+Expected<LintableConfig, ConfigErrors> LoadConfigFileForLint(const std::string& path,
+                                                             const EnvLookup& env) {
+  auto text = ReadConfigText(path);
+  if (!text) return Fail(std::move(text).error());
+  return LoadConfigTextForLint(*text, path, env);
 }
 
 }  // namespace detour

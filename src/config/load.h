@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -34,6 +35,22 @@ Expected<Config, ConfigErrors> LoadConfigText(const std::string& text, const std
                                               const EnvLookup& env = ProcessEnv());
 Expected<Config, ConfigErrors> LoadConfigFile(const std::string& path,
                                               const EnvLookup& env = ProcessEnv());
+
+// `detour check` (SPEC 8): a config that parses but fails validation is still reported,
+// so check needs whatever was read beside the issues. `config` is what the readers
+// produced (a bad value keeps its default, an unknown key is skipped, fallback maps are
+// kept as written); `lines` maps every key path read to its line. Fails only when the
+// file is unreadable or not valid TOML (ConfigErrors::unreadable).
+struct LintableConfig {
+  Config config;
+  std::vector<ConfigIssue> issues;   // validation problems, in file order
+  std::map<std::string, int> lines;  // "router.timeout" -> 12
+};
+Expected<LintableConfig, ConfigErrors> LoadConfigTextForLint(const std::string& text,
+                                                             const std::string& file,
+                                                             const EnvLookup& env = ProcessEnv());
+Expected<LintableConfig, ConfigErrors> LoadConfigFileForLint(const std::string& path,
+                                                             const EnvLookup& env = ProcessEnv());
 
 // Discovery (SPEC 1): explicit path, else $DETOUR_CONFIG, else ./detour.toml, else
 // $XDG_CONFIG_HOME/detour/config.toml (~/.config/detour/config.toml). nullopt = none found,
