@@ -161,3 +161,71 @@ test('-m limits the check to a group and the groups its chain reaches; an unknow
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /did you mean "primary"/);
 });
+
+test('five protocols probed: OpenAI-compatible, Azure, Anthropic, Gemini and Vertex (with its token exchange)', async () => {
+  const { generateKeyPairSync } = await import('node:crypto');
+  const { writeFileSync } = await import('node:fs');
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const dir = tempDir();
+  const sa = join(dir, 'sa.json');
+  writeFileSync(sa, JSON.stringify({ type: 'service_account', client_email: 'probe@proj-1.iam.gserviceaccount.com',
+    private_key: privateKey.export({ type: 'pkcs8', format: 'pem' }), token_uri: `${f.base}/token` }));
+  const json = (body) => ({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const gemini = json({ candidates: [{ content: { role: 'model', parts: [{ text: '.' }] }, finishReason: 'STOP' }],
+    usageMetadata: { promptTokenCount: 1, candidatesTokenCount: 1 } });
+  await f.setScript({ routes: { '/a': [{ reply: '.' }], '/az': [{ reply: '.' }], '/c': [anthropicOk], '/g': [gemini],
+    '/token': [json({ access_token: 'ya29.check-e2e-token', expires_in: 3600, token_type: 'Bearer' })], '/vx': [gemini] } });
+  const path = writeConfig(`
+[router]
+timeout = "5s"
+[[deployments]]
+id = "oai"
+model_name = "m"
+provider = "openai-compatible"
+model = "x"
+api_base = "${f.base}/a/v1"
+[[deployments]]
+id = "az"
+model_name = "m"
+provider = "azure"
+model = "dep-1"
+api_key = "${KEY_A}"
+api_base = "${f.base}/az"
+[[deployments]]
+id = "claude"
+model_name = "m"
+provider = "anthropic"
+model = "claude-sonnet-4-6"
+api_key = "${KEY_C}"
+api_base = "${f.base}/c"
+[[deployments]]
+id = "gem"
+model_name = "m"
+provider = "gemini"
+model = "gemini-2.5-flash"
+api_key = "gemini-check-e2e-secret"
+api_base = "${f.base}/g"
+[[deployments]]
+id = "vtx"
+model_name = "m"
+provider = "vertex"
+model = "gemini-2.5-flash"
+project = "proj-1"
+location = "us-central1"
+credentials = "${sa}"
+api_base = "${f.base}/vx"
+`, dir);
+  const r = await check(path, ['--format', 'json']);
+  const d = rows(r.stdout);
+  for (const id of ['oai', 'az', 'claude', 'gem', 'vtx']) assert.equal(d[id].status, 'ok', `${id}: ${JSON.stringify(d[id])}`);
+  const reqs = await f.requests();
+  const last = (prefix) => reqs.filter((q) => q.route === prefix).at(-1);
+  assert.match(last('/az').path, /^\/az\/openai\/deployments\/dep-1\/chat\/completions\?api-version=/);
+  assert.equal(last('/az').headers['api-key'], KEY_A);
+  assert.equal(last('/g').path, '/g/v1beta/models/gemini-2.5-flash:generateContent');
+  assert.match(last('/token').body, /grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=/);
+  assert.equal(last('/vx').path, '/vx/v1/projects/proj-1/locations/us-central1/publishers/google/models/gemini-2.5-flash:generateContent');
+  assert.equal(last('/vx').headers.Authorization ?? last('/vx').headers.authorization, 'Bearer ya29.check-e2e-token');
+  for (const secret of [KEY_A, KEY_C, 'gemini-check-e2e-secret', 'ya29.check-e2e-token'])
+    assert.ok(!(r.stdout + r.stderr).includes(secret), 'no secret in the output');
+});
