@@ -61,7 +61,9 @@ TEST_CASE("anthropic response: stop_reason -> finish_reason") {
       {"end_turn", "stop"},        {"stop_sequence", "stop"},    {"max_tokens", "length"},
       {"tool_use", "tool_calls"},  {"refusal", "content_filter"}, {"pause_turn", "stop"},
       {"model_context_window_exceeded", "length"}, {"something_new", "stop"}, {"", "stop"}};
-  for (const auto& [anthropic, openai] : table) {
+  for (const auto& row : table) {
+    const std::string& anthropic = row.first;  // named copies: clang cannot capture bindings
+    const std::string& openai = row.second;
     CAPTURE(anthropic);
     CHECK(FinishReason(anthropic) == openai);
     auto r = Parse(R"({"content":[{"type":"text","text":"x"}],"stop_reason":")" + anthropic + R"("})");
