@@ -79,12 +79,12 @@ void CheckSent(const ProviderSuite& suite, const std::string& scenario, const Fa
   CHECK(http.Header(suite.auth_header) == suite.auth_value);
   CHECK(sent.url.find(suite.url_contains) != std::string::npos);
   if (!suite.dep.api_key.empty()) CHECK(sent.url.find(suite.dep.api_key) == std::string::npos);
-  const Json& messages = ScenarioRequest(scenario).body["messages"];
-  for (const Json& m : messages)
+  const ChatRequest request = ScenarioRequest(scenario);
+  for (const Json& m : request.body["messages"])
     if (m.contains("content") && m["content"].is_string())
       CHECK_MESSAGE(sent.body.find(m["content"].get<std::string>()) != std::string::npos,
                     "the upstream body carries \"" << m["content"].get<std::string>() << "\"");
-  if (ScenarioRequest(scenario).body.contains("tools"))
+  if (request.body.contains("tools"))
     CHECK(sent.body.find("get_weather") != std::string::npos);
   if (suite.check_request) suite.check_request(scenario, sent);
 }
