@@ -7,8 +7,8 @@
 //     {host}/v1/projects/{p}/locations/{l}/publishers/google/models/{model}:generateContent
 //     and :streamGenerateContent?alt=sse;
 //   model "claude-...": Anthropic's Messages format at .../publishers/anthropic/models/
-//     {model}:rawPredict and :streamRawPredict. Not wired in this build (see provider.cc):
-//     such a deployment gets no provider, so the route table marks it unusable.
+//     {model}:rawPredict and :streamRawPredict (anthropic/vertex_claude.h: the model in the
+//     URL, anthropic_version in the body).
 // The attempt is the shared HttpProvider's, with the token source for `Authorization`.
 #pragma once
 
