@@ -81,11 +81,12 @@ Result<std::string> ServiceAccountTokens::Token(const AttemptLimits& limits) {
   const uint64_t seen = generation_;
   while (refreshing_) {
     lock.unlock();
-    if (SteadyClock::now() >= clock_.ToSteady(Earliest(limits)))
+    // Waiting on another caller's exchange is real time (the exchange is real I/O).
+    if (SystemClock().Now() >= clock_.ToSteady(Earliest(limits)))
       return Fail(Failed(ErrorKind::kTimeout, "still running at the attempt's deadline"));
     if (limits.cancel && limits.cancel->load())
       return Fail(MakeError(ErrorKind::kCanceled, "canceled: the caller went away"));
-    fiber::SleepUntil(SteadyClock::now() + kWaitPoll);
+    fiber::SleepUntil(SystemClock().Now() + kWaitPoll);
     lock.lock();
   }
   if (FreshLocked()) return token_;
