@@ -58,7 +58,7 @@ class VertexProtocol final : public Protocol {
   const std::function<void()> on_unauthorized_;
 };
 
-// With a given token source (tests pass a stub): gemini-* models speak Gemini's protocol,
+// With a given token source (tests pass a fixed one): gemini-* models speak Gemini's protocol,
 // claude-* models Anthropic's.
 std::unique_ptr<Provider> MakeVertexProviderWith(const DeploymentConfig& dep, net::HttpClient& http,
                                                  Clock& clock, std::shared_ptr<TokenSource> tokens,
