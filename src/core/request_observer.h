@@ -41,6 +41,8 @@ struct RequestReport {
   Millis total{0};                    // request start to its end
   std::optional<Millis> first_token;  // streams: request start to the first token sent
   ReplayReport replay;
+  bool cache_hit = false;  // answered from the response cache: no attempts were made
+  std::string team = "default";  // who asked (SPEC 9): the client key's team
 };
 
 class RequestObserver {

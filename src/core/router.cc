@@ -33,6 +33,7 @@ class Router::Reporter {
       : router_(router), opts_(opts), started_(router.clock_.Now()) {
     report_.requested = requested;
     report_.stream = stream;
+    report_.team = opts.team;
   }
 
   void Succeeded(const RouteInfo& route, const Usage& usage) {

@@ -28,6 +28,7 @@ namespace detour {
 struct RouteOptions {
   RequestObserver* observer = nullptr;  // this request only (e.g. `chat -v`), besides the router's
   const CancelFlag* cancel = nullptr;   // the caller went away
+  std::string team = "default";         // who asked (SPEC 9); carried into the report
 };
 
 // Which deployment answered, and how it got there.
