@@ -78,9 +78,23 @@ struct RouterConfig {
   std::map<std::string, std::vector<std::string>> content_policy_fallbacks;
 };
 
+// A team's spending limit (SPEC 9): `usd` per UTC day or month.
+struct Budget {
+  double usd = 0;
+  std::string per = "day";  // "day" | "month"
+};
+
+// One entry of server.api_keys: a plain string is a key of team "default" with no budget.
+struct ClientKey {
+  std::string key;
+  std::string team = "default";
+  std::optional<Budget> budget;
+};
+
 struct ServerConfig {
   std::string listen = "127.0.0.1:4000";
-  std::vector<std::string> api_keys;  // empty = no auth
+  std::vector<std::string> api_keys;  // every client key (plain or table); empty = no auth
+  std::vector<ClientKey> clients;     // parallel to api_keys: each key's team and budget
   size_t max_body = 8u << 20;
   Millis shutdown_grace{10000};
   bool allow_unauthenticated = false;

@@ -59,15 +59,75 @@ void ReadFallbackMap(TomlReader& r, const toml::node& n, const std::string& p,
   }
 }
 
+// budget = { usd = 50, per = "day" }
+std::optional<Budget> ReadBudget(TomlReader& r, const toml::node& n, const std::string& path) {
+  static const std::vector<std::string> kPeriods = {"day", "month"};
+  static const std::vector<Field<Budget>> fields = {
+      {"usd",
+       [](TomlReader& r, const toml::node& n, const std::string& p, Budget& b) {
+         if (auto v = r.Number(n, p, 0)) b.usd = *v;
+       }},
+      {"per",
+       [](TomlReader& r, const toml::node& n, const std::string& p, Budget& b) {
+         if (auto v = OneOf(r, n, p, "budget period", kPeriods)) b.per = *v;
+       }},
+  };
+  const auto* t = r.Table(n, path);
+  if (!t) return std::nullopt;
+  if (!t->contains("usd")) r.Issue(TomlReader::Line(n), path + ".usd", "a budget needs `usd` (dollars per period)");
+  Budget b;
+  ReadFields(r, *t, path, fields, b);
+  return b;
+}
+
+// One api_keys entry: "KEY" or { key = "KEY", team = "search", budget = {...} }.
+std::optional<ClientKey> ReadClientKey(TomlReader& r, const toml::node& n, const std::string& path) {
+  ClientKey c;
+  if (n.is_string()) {
+    auto v = r.String(n, path);
+    if (!v) return std::nullopt;
+    c.key = *v;
+    return c;
+  }
+  static const std::vector<Field<ClientKey>> fields = {
+      StringField("key", &ClientKey::key),
+      StringField("team", &ClientKey::team),
+      {"budget",
+       [](TomlReader& r, const toml::node& n, const std::string& p, ClientKey& c) {
+         c.budget = ReadBudget(r, n, p);
+       }},
+  };
+  const auto* t = r.Table(n, path);
+  if (!t) return std::nullopt;
+  ReadFields(r, *t, path, fields, c);
+  if (c.key.empty()) {
+    r.Issue(TomlReader::Line(n), path + ".key", "a client key table needs a non-empty `key`");
+    return std::nullopt;
+  }
+  if (c.team.empty()) c.team = "default";
+  return c;
+}
+
+void ReadApiKeys(TomlReader& r, const toml::node& n, const std::string& p, ServerConfig& s) {
+  const auto* arr = n.as_array();
+  if (!arr) {
+    r.Issue(TomlReader::Line(n), p, "expected an array of keys (strings or { key, team, budget } tables)");
+    return;
+  }
+  for (size_t i = 0; i < arr->size(); ++i) {
+    auto c = ReadClientKey(r, *arr->get(i), TomlReader::Index(p, i));
+    if (!c) continue;
+    s.api_keys.push_back(c->key);
+    s.clients.push_back(std::move(*c));
+  }
+}
+
 }  // namespace
 
 void ReadServer(TomlReader& r, const toml::node& n, const std::string& path, Config& c) {
   static const std::vector<Field<ServerConfig>> fields = {
       StringField("listen", &ServerConfig::listen),
-      {"api_keys",
-       [](TomlReader& r, const toml::node& n, const std::string& p, ServerConfig& s) {
-         if (auto v = r.StringArray(n, p)) s.api_keys = *v;
-       }},
+      {"api_keys", ReadApiKeys},
       {"max_body",
        [](TomlReader& r, const toml::node& n, const std::string& p, ServerConfig& s) {
          if (auto v = r.Size(n, p)) s.max_body = *v;

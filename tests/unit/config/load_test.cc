@@ -295,3 +295,42 @@ model = "openai/gpt-4o"
 
 }  // namespace
 }  // namespace detour
+
+namespace detour {
+namespace {
+using config_test::FakeEnv;
+using config_test::LoadIssues;
+using config_test::LoadOk;
+using Issues = std::vector<std::string>;
+
+TEST_CASE("api_keys entries may be tables naming a team and a budget (SPEC 9)") {
+  auto c = LoadOk(R"([server]
+api_keys = ["${PLAIN}", { key = "${SEARCH}", team = "search", budget = { usd = 50, per = "day" } },
+            { key = "k3", team = "ads", budget = { usd = 1.5, per = "month" } }, { key = "k4" }]
+)",
+                FakeEnv({{"PLAIN", "plain-key"}, {"SEARCH", "search-key"}}));
+  CHECK(c.server.api_keys == std::vector<std::string>{"plain-key", "search-key", "k3", "k4"});
+  REQUIRE(c.server.clients.size() == 4);
+  CHECK(c.server.clients[0].team == "default");
+  CHECK_FALSE(c.server.clients[0].budget);
+  CHECK(c.server.clients[1].team == "search");
+  REQUIRE(c.server.clients[1].budget);
+  CHECK(c.server.clients[1].budget->usd == 50);
+  CHECK(c.server.clients[1].budget->per == "day");
+  CHECK(c.server.clients[2].budget->per == "month");
+  CHECK(c.server.clients[3].team == "default");
+}
+
+TEST_CASE("a bad client key table is reported with file:line and key") {
+  auto issues = LoadIssues(R"([server]
+api_keys = [{ team = "x" }, { key = "k", budget = { usd = 5, per = "week" } }, { key = "k2", tema = "y" }]
+)");
+  CHECK(issues == Issues{
+                      "t.toml:2: server.api_keys[0].key: a client key table needs a non-empty `key`",
+                      "t.toml:2: server.api_keys[1].budget.per: unknown budget period \"week\" (use day or month)",
+                      "t.toml:2: server.api_keys[2].tema: unknown key \"tema\" (did you mean \"team\"?)",
+                  });
+}
+
+}  // namespace
+}  // namespace detour

@@ -77,7 +77,7 @@ price = 3
   CHECK(issues ==
         Issues{
             "t.toml:2: server.listen: expected a string, got an integer",
-            "t.toml:3: server.api_keys: expected an array of strings, got a string",
+            "t.toml:3: server.api_keys: expected an array of keys (strings or { key, team, budget } tables)",
             "t.toml:4: server.allow_unauthenticated: expected a boolean (true or false), got a string",
             "t.toml:7: router.num_retries: expected an integer, got a string",
             "t.toml:8: router.timeout: expected a duration such as \"10s\" or a number of seconds, got a boolean",
