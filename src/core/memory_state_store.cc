@@ -162,4 +162,15 @@ HealthFacts MemoryStateStore::Health(StateSlot& slot, TimePoint now) {
   return h;
 }
 
+double MemoryStateStore::AddSpend(const std::string& team, const std::string& period, double usd) {
+  std::lock_guard<std::mutex> lock(spend_mu_);
+  return spend_[team + '\x1f' + period] += usd;
+}
+
+double MemoryStateStore::Spend(const std::string& team, const std::string& period) {
+  std::lock_guard<std::mutex> lock(spend_mu_);
+  auto it = spend_.find(team + '\x1f' + period);
+  return it == spend_.end() ? 0 : it->second;
+}
+
 }  // namespace detour

@@ -27,12 +27,16 @@ class MemoryStateStore final : public StateStore {
   bool TakeProbeTurn(StateSlot& s, TimePoint now, Millis interval, Millis wanted_within) override;
   void ProbeSucceeded(StateSlot& s, TimePoint now) override;
   HealthFacts Health(StateSlot& s, TimePoint now) override;
+  double AddSpend(const std::string& team, const std::string& period, double usd) override;
+  double Spend(const std::string& team, const std::string& period) override;
 
  private:
   struct Entry;
   static Entry& Of(StateSlot& s);
   std::mutex mu_;
   std::unordered_map<std::string, std::unique_ptr<Entry>> slots_;
+  std::mutex spend_mu_;
+  std::unordered_map<std::string, double> spend_;  // "team\x1fperiod" -> USD
 };
 
 }  // namespace detour

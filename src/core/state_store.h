@@ -97,6 +97,12 @@ class StateStore {
   virtual void ProbeSucceeded(StateSlot& s, TimePoint now) = 0;
 
   virtual HealthFacts Health(StateSlot& s, TimePoint now) = 0;
+
+  // Team spend (SPEC 9 budgets), in USD, per team and budget period ("2026-12-06" for a
+  // day, "2026-12" for a month). Kept here so a shared backend shares it across instances.
+  // AddSpend returns the new total.
+  virtual double AddSpend(const std::string& team, const std::string& period, double usd) = 0;
+  virtual double Spend(const std::string& team, const std::string& period) = 0;
 };
 
 }  // namespace detour
