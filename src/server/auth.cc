@@ -25,10 +25,22 @@ bool BearerAuthorized(std::string_view authorization, const std::vector<std::str
 
 bool ApiKeyAuthorized(std::string_view presented, const std::vector<std::string>& keys) {
   if (keys.empty()) return true;
-  if (presented.empty()) return false;
-  bool match = false;
-  for (const auto& k : keys) match |= ConstantTimeEquals(presented, k);  // no early exit
+  return MatchingKey(presented, keys).has_value();
+}
+
+std::optional<size_t> MatchingKey(std::string_view presented, const std::vector<std::string>& keys) {
+  if (presented.empty()) return std::nullopt;
+  std::optional<size_t> match;
+  for (size_t i = 0; i < keys.size(); ++i)  // no early exit: every key is compared
+    if (ConstantTimeEquals(presented, keys[i]) && !match) match = i;
   return match;
+}
+
+std::string_view PresentedKey(std::string_view authorization, std::string_view x_api_key) {
+  constexpr std::string_view kPrefix = "Bearer ";
+  if (authorization.size() > kPrefix.size() && EqualsIgnoreCase(authorization.substr(0, kPrefix.size()), kPrefix))
+    return authorization.substr(kPrefix.size());
+  return x_api_key;
 }
 
 }  // namespace detour

@@ -3,6 +3,7 @@
 // key. No keys configured = open.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,5 +16,11 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b);
 bool BearerAuthorized(std::string_view authorization, const std::vector<std::string>& keys);
 // `x-api-key: KEY` (Anthropic's header, accepted on /v1/messages). No keys = open.
 bool ApiKeyAuthorized(std::string_view x_api_key, const std::vector<std::string>& keys);
+
+// Which of `keys` the client presented (its index: the team lookup), compared in
+// constant time over all keys; nullopt when none (or nothing presented).
+std::optional<size_t> MatchingKey(std::string_view presented, const std::vector<std::string>& keys);
+// The key a request presents: `Authorization: Bearer KEY`, else `x-api-key` ("" = none).
+std::string_view PresentedKey(std::string_view authorization, std::string_view x_api_key);
 
 }  // namespace detour
