@@ -1,6 +1,7 @@
 #include "core/balancer.h"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <random>
 
@@ -31,12 +32,35 @@ const Deployment* Lowest(const std::vector<Candidate>& c, Rng& rng, Score score,
 }
 
 // Unmeasured deployments look fast so they get measured.
-double LatencyOf(const Candidate& c) { return c.facts.latency_ms.value_or(0); }
+double LatencyOf(const Candidate& c, bool stream) {
+  const auto& ewma = stream ? c.facts.first_token_ms : c.facts.latency_ms;
+  return ewma.value_or(0);
+}
+
+const Deployment* LowestLatency(const std::vector<Candidate>& c, Rng& rng, bool stream) {
+  auto latency = [stream](const Candidate& x) { return LatencyOf(x, stream); };
+  double best = std::numeric_limits<double>::infinity();
+  for (const auto& x : c) best = std::min(best, latency(x));
+  // The random band: near-ties share load (10% of the best, at least 5 ms).
+  return Lowest(c, rng, latency, std::max(5.0, best * 0.1));
+}
+
+constexpr double kNoPrice = std::numeric_limits<double>::max() / 4;
 
 double PriceOf(const Candidate& c) {
   const auto& price = c.dep->cfg.price;
-  if (!price) return std::numeric_limits<double>::max() / 4;
+  if (!price) return kNoPrice;
   return price->input + price->output;
+}
+
+const Deployment* Cheapest(const std::vector<Candidate>& c, Rng& rng, bool stream) {
+  double best = std::numeric_limits<double>::infinity();
+  for (const auto& x : c) best = std::min(best, PriceOf(x));
+  std::vector<Candidate> cheapest;
+  // Equal prices written differently (0.1 + 0.2 vs 0.3) still tie.
+  for (const auto& x : c)
+    if (PriceOf(x) <= best + std::abs(best) * 1e-9) cheapest.push_back(x);
+  return LowestLatency(cheapest, rng, stream);
 }
 
 }  // namespace
@@ -50,7 +74,7 @@ Strategy ParseStrategy(std::string_view name) {
   return Strategy::kSimpleShuffle;
 }
 
-const Deployment* Choose(Strategy s, const std::vector<Candidate>& c, Rng& rng) {
+const Deployment* Choose(Strategy s, const std::vector<Candidate>& c, Rng& rng, bool stream) {
   if (c.size() == 1) return c.front().dep;
   switch (s) {
     case Strategy::kSimpleShuffle: {
@@ -60,22 +84,12 @@ const Deployment* Choose(Strategy s, const std::vector<Candidate>& c, Rng& rng) 
     }
     case Strategy::kLeastBusy:
       return Lowest(c, rng, [](const Candidate& x) { return double(x.facts.in_flight); });
-    case Strategy::kLowestLatency: {
-      double best = std::numeric_limits<double>::infinity();
-      for (const auto& x : c) best = std::min(best, LatencyOf(x));
-      // A 10% band (at least 5 ms) so near-ties share load.
-      return Lowest(c, rng, LatencyOf, std::max(5.0, best * 0.1));
-    }
+    case Strategy::kLowestLatency:
+      return LowestLatency(c, rng, stream);
     case Strategy::kUsage:
       return Lowest(c, rng, [](const Candidate& x) { return x.facts.usage_share; });
-    case Strategy::kCost: {
-      double best = std::numeric_limits<double>::infinity();
-      for (const auto& x : c) best = std::min(best, PriceOf(x));
-      std::vector<Candidate> cheapest;
-      for (const auto& x : c)
-        if (PriceOf(x) <= best) cheapest.push_back(x);
-      return Lowest(cheapest, rng, LatencyOf);
-    }
+    case Strategy::kCost:
+      return Cheapest(c, rng, stream);
     case Strategy::kPriority:
       return Lowest(c, rng, [](const Candidate& x) { return double(x.dep->cfg.order); });
   }

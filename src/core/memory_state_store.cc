@@ -28,14 +28,15 @@ struct MemoryStateStore::Entry final : StateSlot {
   int in_flight = 0;
   std::optional<TimePoint> last_wanted;
   std::optional<TimePoint> last_probe;
-  double ewma_ms = 0;
-  bool has_latency = false;
-  std::deque<double> latencies;                     // last kLatencySamples
+  // Lowest-latency's EWMAs: buffered attempts by total time, streams by first token.
+  // A stream's total time says how long the answer was, not how fast the deployment is.
+  std::optional<double> ewma_total_ms, ewma_first_token_ms;
+  std::deque<double> latencies;                     // last kLatencySamples (/health p50)
   std::deque<std::pair<TimePoint, bool>> outcomes;  // (when, ok) over the last minute
 
-  void RecordLatency(double ms) {
-    ewma_ms = has_latency ? (1 - kEwmaAlpha) * ewma_ms + kEwmaAlpha * ms : ms;
-    has_latency = true;
+  void RecordLatency(bool stream, double ms) {
+    std::optional<double>& ewma = stream ? ewma_first_token_ms : ewma_total_ms;
+    ewma = ewma ? (1 - kEwmaAlpha) * *ewma + kEwmaAlpha * ms : ms;
     latencies.push_back(ms);
     if (latencies.size() > kLatencySamples) latencies.pop_front();
   }
@@ -82,7 +83,8 @@ RoutingFacts MemoryStateStore::Routing(StateSlot& slot, const Limits& l, TimePoi
   f.has_room = HasRoom(e.limits, l, now);
   if (!f.has_room) f.room_in = TimeUntilRoom(e.limits, l, now);
   f.in_flight = e.in_flight;
-  if (e.has_latency) f.latency_ms = e.ewma_ms;
+  f.latency_ms = e.ewma_total_ms;
+  f.first_token_ms = e.ewma_first_token_ms;
   f.usage_share = UsageShare(e.limits, l, now);
   return f;
 }
@@ -116,7 +118,7 @@ bool MemoryStateStore::Finish(StateSlot& slot, const Limits& l, const CooldownPo
   e.in_flight--;
   if (f.ok) {
     RecordSuccess(e.circuit);
-    e.RecordLatency(f.latency_ms);
+    e.RecordLatency(f.stream, f.latency_ms);
     e.RecordOutcome(now, true);
     AddTokens(e.limits, l, f.tokens, now);
     return false;

@@ -50,6 +50,8 @@ std::shared_ptr<const RouteTable> RouteTable::Build(Config config, net::HttpClie
   t->cooldown_ = CooldownPolicy{r.allowed_fails, r.cooldown_window, r.cooldown};
   for (const auto& dc : t->config_.deployments)
     t->deployments_.push_back(BuildDeployment(dc, r, http, store, clock, make));
+  if (const CacheConfig& c = t->config_.cache; c.enabled)
+    t->cache_ = std::make_unique<ResponseCache>(c.ttl, c.max_entries, clock);
 
   auto fill_fallbacks = [&](Group& g, const std::string& from) {
     g.fallbacks = Lookup(r.fallbacks, from);

@@ -14,6 +14,7 @@
 #include "config/config.h"
 #include "core/cooldown.h"
 #include "core/limits.h"
+#include "core/response_cache.h"
 #include "core/retry_policy.h"
 #include "core/state_store.h"
 #include "model/clock.h"
@@ -72,6 +73,9 @@ class RouteTable {
   std::string DefaultGroup() const;
   // Did-you-mean over group names and deployment ids ("" when nothing is close).
   std::string Suggest(std::string_view model) const;
+  // The response cache, null unless `[cache] enabled`. One per table: a reload starts
+  // an empty cache, so no answer outlives the config (deployments, groups) that gave it.
+  ResponseCache* cache() const { return cache_.get(); }
 
  private:
   RouteTable() = default;
@@ -82,6 +86,7 @@ class RouteTable {
   std::vector<Group> groups_;
   std::vector<Group> pinned_;  // one per deployment id
   std::unordered_map<std::string, const Group*> by_name_;
+  std::unique_ptr<ResponseCache> cache_;
 };
 
 }  // namespace detour

@@ -1,6 +1,7 @@
 #include "core/router.h"
 
 #include "core/commit_gate.h"
+#include "core/response_cache_route.h"
 #include "core/walk.h"
 
 namespace detour {
@@ -44,6 +45,18 @@ class Router::Reporter {
     report_.attempts = route.attempts;
     report_.usage = usage;
     report_.cost_usd = route.cost_usd;
+    Send();
+  }
+
+  // Answered from the response cache: no attempt, nothing paid upstream, so no usage
+  // and no cost (the client still sees the cached answer's usage in its body).
+  void CacheHit(const CachedAnswer& hit) {
+    report_.ok = true;
+    report_.status = 200;
+    report_.cache_hit = true;
+    report_.deployment = hit.deployment;
+    report_.group = hit.group;
+    if (report_.stream) report_.first_token = Millis(0);
     Send();
   }
 
@@ -94,10 +107,10 @@ std::shared_ptr<const RouteTable> Router::Snapshot() const {
 }
 
 template <class T, class Call>
-Expected<std::pair<T, RouteInfo>, RouteFailure> Router::RunBuffered(const std::string& requested,
+Expected<std::pair<T, RouteInfo>, RouteFailure> Router::RunBuffered(std::shared_ptr<const RouteTable> table,
+                                                                    const std::string& requested,
                                                                     const RequestOverrides& overrides,
                                                                     const RouteOptions& opts, Call call) {
-  auto table = Snapshot();
   std::string model = requested.empty() ? table->DefaultGroup() : requested;
   Reporter reporter(*this, opts, model, /*stream=*/false);
   if (!table->Resolve(model)) {
@@ -128,16 +141,27 @@ Expected<std::pair<T, RouteInfo>, RouteFailure> Router::RunBuffered(const std::s
 }
 
 Expected<CompletionResult, RouteFailure> Router::Complete(const ChatRequest& req, const RouteOptions& opts) {
+  auto table = Snapshot();
+  std::string model = EffectiveModel(*table, req);
+  // Only an answer this table's walk gave is in its cache, so a hit needs no Resolve.
+  CacheUse cache(table->cache(), model, req);
+  if (auto hit = cache.Lookup()) {
+    Reporter(*this, opts, model, /*stream=*/false).CacheHit(*hit);
+    return CompletionResult{hit->response, CacheUse::HitRoute(*hit, model)};
+  }
   // Providers write their deployment's model into the upstream body; req.model only routes.
-  auto r = RunBuffered<ChatResponse>(req.model, req.overrides, opts, [&](const Deployment& d, const AttemptLimits& l) {
-    return d.provider->Complete(req, l);
-  });
+  auto r = RunBuffered<ChatResponse>(table, req.model, req.overrides, opts,
+                                     [&](const Deployment& d, const AttemptLimits& l) {
+                                       return d.provider->Complete(req, l);
+                                     });
   if (!r.ok()) return Fail(std::move(r.error()));
+  r->second.cache = cache.live_status();
+  cache.Store(r->first, r->second);
   return CompletionResult{std::move(r->first), std::move(r->second)};
 }
 
 Expected<EmbeddingResult, RouteFailure> Router::Embed(const EmbeddingRequest& req, const RouteOptions& opts) {
-  auto r = RunBuffered<EmbeddingResponse>(req.model, req.overrides, opts, [&](const Deployment& d, const AttemptLimits& l) {
+  auto r = RunBuffered<EmbeddingResponse>(Snapshot(), req.model, req.overrides, opts, [&](const Deployment& d, const AttemptLimits& l) {
     return d.provider->Embed(req, l);
   });
   if (!r.ok()) return Fail(std::move(r.error()));
@@ -150,13 +174,26 @@ Expected<StreamResult, RouteFailure> Router::Stream(const ChatRequest& in, Strea
   ChatRequest req = in;
   req.model = EffectiveModel(*table, in);
   Reporter reporter(*this, opts, req.model, /*stream=*/true);
+  CacheUse cache(table->cache(), req.model, req);
+  if (auto hit = cache.Lookup()) {
+    RouteInfo route = CacheUse::HitRoute(*hit, req.model);
+    auto end = ReplayCached(*hit, req, route, consumer);
+    if (!end.ok()) {
+      reporter.Failed(end.error());
+      return Fail(std::move(end.error()));
+    }
+    reporter.CacheHit(*hit);
+    return StreamResult{std::move(end.value()), std::move(route)};
+  }
   if (!table->Resolve(req.model)) {
     RouteFailure f = UnknownModel(*table, req.model);
     reporter.Failed(f);
     return Fail(std::move(f));
   }
 
-  CommitGate gate(req, consumer, clock_, opts.cancel);
+  // The recorder marks the route a cache miss and keeps the answer for the cache.
+  StreamRecorder recorder(consumer, cache.live_status());
+  CommitGate gate(req, recorder, clock_, opts.cancel);
   StreamEnd end;
   Walk walk(*table, {req.model, req.overrides, true}, *store_, clock_, seeds_.Next(), opts, observers_);
   auto routed = walk.Run([&](const Deployment& d, const AttemptLimits& limits, const RouteInfo& so_far) {
@@ -185,6 +222,8 @@ Expected<StreamResult, RouteFailure> Router::Stream(const ChatRequest& in, Strea
     return Fail(std::move(routed.error()));
   }
   reporter.Succeeded(routed.value(), end.usage);
+  routed->cache = cache.live_status();
+  if (auto answer = recorder.Answer(end)) cache.Store(*answer, routed.value());
   return StreamResult{std::move(end), std::move(routed.value())};
 }
 

@@ -31,6 +31,9 @@ struct RouteOptions {
   std::string team = "default";         // who asked (SPEC 9); carried into the report
 };
 
+// Whether the response cache answered (SPEC 4.2 `x-detour-cache`); kOff: no cache.
+enum class CacheStatus { kOff, kHit, kMiss };
+
 // Which deployment answered, and how it got there.
 struct RouteInfo {
   std::string deployment;  // id that answered
@@ -38,6 +41,7 @@ struct RouteInfo {
   std::string requested;   // group the caller asked for
   std::vector<AttemptRecord> attempts;
   double cost_usd = 0;
+  CacheStatus cache = CacheStatus::kOff;  // kHit: no attempts were made
 };
 
 struct CompletionResult {
@@ -109,7 +113,8 @@ class Router {
   // The walk of a buffered (non-stream) operation: `call(deployment, limits)` makes one
   // attempt and returns the provider's Result<T> (T carries `usage`).
   template <class T, class Call>
-  Expected<std::pair<T, RouteInfo>, RouteFailure> RunBuffered(const std::string& requested,
+  Expected<std::pair<T, RouteInfo>, RouteFailure> RunBuffered(std::shared_ptr<const RouteTable> table,
+                                                              const std::string& requested,
                                                               const RequestOverrides& overrides,
                                                               const RouteOptions& opts, Call call);
   mutable std::mutex table_mu_;

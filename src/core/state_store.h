@@ -41,8 +41,11 @@ struct RoutingFacts {
   bool has_room = true;                    // under rpm/tpm
   Millis room_in{0};                       // time until a slot frees when !has_room
   int in_flight = 0;
-  std::optional<double> latency_ms;        // EWMA; unset when never measured
-  double usage_share = 0;                  // of rpm/tpm this minute, 0..1+
+  // EWMAs of successful attempts (SPEC 3.4 lowest-latency), unset when never measured:
+  // total time of buffered attempts, and time to the first token of streamed ones.
+  std::optional<double> latency_ms;
+  std::optional<double> first_token_ms;
+  double usage_share = 0;                  // the larger of rpm and tpm share in the last minute, 0..1+
 };
 
 // What /health (and later /metrics) shows.
@@ -59,6 +62,7 @@ struct AttemptFacts {
   bool ok = false;
   ErrorKind kind = ErrorKind::kServerError;  // when !ok
   std::optional<double> retry_after_s;       // when !ok
+  bool stream = false;                       // a streamed attempt
   double latency_ms = 0;                     // first token for streams, else total
   int64_t tokens = 0;                        // when ok
 };

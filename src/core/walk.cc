@@ -35,6 +35,7 @@ Walk::Walk(const RouteTable& table, WalkTarget target, StateStore& store, Clock&
   const WalkTarget& req = target_;
   rules_.table = &table;
   rules_.strategy = ParseStrategy(table.config().router.strategy);
+  rules_.stream = req.stream;
   rules_.replay_allowed = req.stream && table.config().router.stream_resume == "replay";
   rules_.request_num_retries = req.overrides.num_retries;
   Millis budget = table.config().router.request_timeout;
@@ -140,6 +141,7 @@ void Walk::Record(const Deployment& d, const AttemptOutcome& o, TimePoint starte
   rec.first_token = o.first_token;
   AttemptFacts facts;
   facts.ok = o.ok;
+  facts.stream = target_.stream;
   if (o.ok) {
     rec.usage = o.usage;
     rec.cost_usd = CostOf(d, o.usage);

@@ -93,7 +93,7 @@ Decision Pick(const WalkRules& rules, const WalkLedger& ledger, const WalkFacts&
   if (!candidates.empty()) {
     Decision d;
     d.action = Do::kAttempt;
-    d.dep = Choose(rules.strategy, candidates, rng);
+    d.dep = Choose(rules.strategy, candidates, rng, rules.stream);
     d.forced = d.dep == ledger.forced;
     return d;
   }

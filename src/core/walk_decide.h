@@ -42,6 +42,7 @@ class WalkFacts {
 struct WalkRules {
   const RouteTable* table = nullptr;
   Strategy strategy = Strategy::kSimpleShuffle;
+  bool stream = false;                    // lowest-latency ranks streams by first token
   bool replay_allowed = false;            // stream with stream_resume = "replay"
   std::optional<int> request_num_retries;  // SPEC 2.5 override
   TimePoint deadline;                     // request_timeout (narrowed by the request)

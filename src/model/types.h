@@ -26,11 +26,16 @@ struct Usage {
   int64_t total() const { return prompt_tokens + completion_tokens; }
 };
 
+// The request's `x-detour-cache` header (SPEC 2.5): kNoCache answers from upstream but
+// stores the answer; kNoStore neither reads nor stores.
+enum class CacheDirective { kNormal, kNoCache, kNoStore };
+
 // Request-level narrowing of the routing policy (SPEC 2.5). Never widens credentials.
 struct RequestOverrides {
   std::optional<std::vector<std::string>> fallbacks;
   std::optional<int> num_retries;
   std::optional<Millis> timeout;  // narrows request_timeout for this request
+  CacheDirective cache = CacheDirective::kNormal;
 };
 
 struct ChatRequest {

@@ -16,6 +16,8 @@ void AddRouteHeaders(const RouteInfo& route, size_t attempts, net::ServerRespons
   out.headers.emplace_back("x-detour-deployment", route.deployment);
   out.headers.emplace_back("x-detour-model-group", route.group);
   out.headers.emplace_back("x-detour-attempts", std::to_string(attempts));
+  if (route.cache != CacheStatus::kOff)
+    out.headers.emplace_back("x-detour-cache", route.cache == CacheStatus::kHit ? "hit" : "miss");
 }
 
 }  // namespace
@@ -94,6 +96,7 @@ void Gateway::ChatCompletions(const net::ServerRequest& http_req, net::ServerRes
     WriteApiError(parsed.error(), out);
     return;
   }
+  parsed->overrides.cache = ParseCacheDirective(http_req.Header("x-detour-cache"));
   if (parsed->stream) Stream(std::move(parsed.value()), out, Surface::kOpenAI);
   else Complete(std::move(parsed.value()), out, Surface::kOpenAI);
 }
@@ -105,6 +108,7 @@ void Gateway::Messages(const net::ServerRequest& http_req, net::ServerResponse& 
     WriteAnthropicError(parsed.error(), out);
     return;
   }
+  parsed->overrides.cache = ParseCacheDirective(http_req.Header("x-detour-cache"));
   if (parsed->stream) Stream(std::move(parsed.value()), out, Surface::kAnthropic);
   else Complete(std::move(parsed.value()), out, Surface::kAnthropic);
 }
@@ -153,8 +157,10 @@ void Gateway::Stream(ChatRequest req, net::ServerResponse& out, Surface surface)
   out.status = 200;
   out.content_type = "text/event-stream";
   out.headers.emplace_back("Cache-Control", "no-cache");
-  // At commit the route lists the attempts before the one that produced the first token.
-  AddRouteHeaders(outcome.route, outcome.route.attempts.size() + 1, out);
+  // At commit the route lists the attempts before the one that produced the first token
+  // (none at all for a cache hit).
+  size_t attempts = outcome.route.cache == CacheStatus::kHit ? 0 : outcome.route.attempts.size() + 1;
+  AddRouteHeaders(outcome.route, attempts, out);
   out.stream = [bridge](net::BodyWriter& w) { bridge->Pump(w); };
 }
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 
@@ -118,6 +119,20 @@ Expected<ChatRequest, ApiError> ParseChatRequest(std::string_view text) {
     req.client_wants_usage = usage != so->end() && usage->is_boolean() && usage->get<bool>();
   }
   return req;
+}
+
+CacheDirective ParseCacheDirective(std::string_view header) {
+  CacheDirective d = CacheDirective::kNormal;
+  while (!header.empty()) {
+    size_t comma = header.find(',');
+    std::string token;
+    for (char c : header.substr(0, comma))
+      if (c != ' ' && c != '\t') token += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (token == "no-store") d = CacheDirective::kNoStore;
+    else if (token == "no-cache" && d == CacheDirective::kNormal) d = CacheDirective::kNoCache;
+    header = comma == std::string_view::npos ? std::string_view() : header.substr(comma + 1);
+  }
+  return d;
 }
 
 Json ModelsList(const RouteTable& table) {

@@ -34,6 +34,11 @@ Expected<ChatRequest, ApiError> ParseChatRequest(std::string_view body);
 // into `o` (they never go upstream), checking their values.
 std::optional<ApiError> TakeOverrides(Json& body, RequestOverrides& o);
 
+// The request header `x-detour-cache` (SPEC 2.5): "no-cache" (do not answer from the
+// cache; store the answer) or "no-store" (neither). Read like Cache-Control: tokens are
+// case-insensitive and comma-separated, no-store wins, unknown tokens are ignored.
+CacheDirective ParseCacheDirective(std::string_view header);
+
 // Parses and checks a /v1/embeddings body: JSON object, `model` a string, `input` a
 // string, an array of strings, or an array of token arrays; overrides as above.
 Expected<EmbeddingRequest, ApiError> ParseEmbeddingRequest(std::string_view body);
