@@ -1,0 +1,60 @@
+// The simulated providers (SPEC 7, 1.5): one HTTP server on loopback that speaks each
+// provider's real wire protocol (docs in README "Simulator"), with realistic latency
+// (log-normal first token around the trace's median, then tokens_per_second) and the
+// trace's faults applied by trace time. Serves `bench`, `sim`, `serve --demo` and tests.
+//
+// Paths (SPEC 1.5):  OpenAI  /v1/chat/completions, /v1/embeddings, /v1/models
+//                    Azure   /azure/openai/deployments/{model}/chat/completions?api-version=
+//                    Anthropic /anthropic/v1/messages
+//                    Gemini  /gemini/v1beta/models/{model}:generateContent|streamGenerateContent
+// Any of them may be prefixed by /d/{deployment-id} so a fault can target one deployment
+// (bench points each deployment's api_base there); without it the deployment is unknown
+// and only provider:/model:/"*" targets match. provider:NAME matches the protocol
+// (openai, azure, anthropic, gemini).
+//
+// Determinism: whether a request gets a fault is drawn from a generator seeded by
+// (seed, target, request ordinal), so the same seed gives the same fault schedule.
+// Thread-safe; Stop() (or the destructor) closes the listener and every connection.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "config/trace.h"
+#include "model/clock.h"
+#include "util/expected.h"
+
+namespace detour::sim {
+
+struct SimOptions {
+  std::string listen = "127.0.0.1:0";  // loopback only; port 0 picks one
+  uint64_t seed = 1;
+  // Trace time: the simulator reads Now() - start to place fault windows, and waits
+  // latencies through it (bench passes its ScaledClock, so a 30-minute trace plays in
+  // seconds). nullptr = the real clock, start = when Start() ran.
+  Clock* clock = nullptr;
+  std::optional<TimePoint> start;
+};
+
+struct SimCounters {
+  std::map<std::string, long> requests;  // per deployment id ("" when unknown) or protocol
+  long faults = 0;                       // requests that got a fault
+};
+
+class Simulator {
+ public:
+  static Expected<std::unique_ptr<Simulator>, std::string> Start(const Trace& trace,
+                                                                 SimOptions options);
+  virtual ~Simulator() = default;
+  // "http://127.0.0.1:PORT"; base URLs per protocol for a config's api_base:
+  //   openai -> {root}/v1, azure -> {root}/azure, anthropic -> {root}/anthropic,
+  //   gemini -> {root}/gemini; with a deployment id: {root}/d/{id}/... likewise.
+  virtual std::string Root() const = 0;
+  virtual std::string BaseUrl(const std::string& protocol, const std::string& deployment = "") const = 0;
+  virtual SimCounters Counters() const = 0;
+  virtual void Stop() = 0;
+};
+
+}  // namespace detour::sim
