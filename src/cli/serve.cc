@@ -17,6 +17,7 @@
 #include "cli/runtime.h"
 #include "core/prober.h"
 #include "net/http_server.h"
+#include "server/budget.h"
 #include "server/gateway.h"
 #include "server/request_log.h"
 #include "util/log.h"
@@ -46,7 +47,7 @@ sigset_t ServeSignals() {
   return set;
 }
 
-void Reload(const GlobalOptions& g, Runtime& rt, Gateway& gw, const std::string& listen) {
+void Reload(const GlobalOptions& g, Runtime& rt, Gateway& gw, Budgets& budgets, const std::string& listen) {
   auto loaded = LoadDiscoveredConfig(g.config_path);
   if (!loaded.ok()) {
     for (const auto& issue : loaded.error().issues) log::Error("reload: " + issue.ToString());
@@ -56,7 +57,8 @@ void Reload(const GlobalOptions& g, Runtime& rt, Gateway& gw, const std::string&
   RegisterSecrets(*loaded);
   if (loaded->server.listen != listen)
     log::Warn("reload: server.listen changed; restart detour to listen elsewhere");
-  gw.SetApiKeys(loaded->server.api_keys);
+  gw.SetClients(loaded->server);
+  budgets.SetClients(loaded->server.clients);
   rt.router->Reload(rt.BuildTable(std::move(loaded.value())));
   log::Info("reload: config reloaded from " + rt.router->table()->config().source);
 }
@@ -110,7 +112,11 @@ int RunServe(const GlobalOptions& g, const ServeOptions& o) {
   rt.router->AddObserver(&request_log);
   Prober prober(*rt.router);  // brings cooling deployments back as soon as they heal
   prober.Start();
+  Budgets budgets(rt.router->store(), rt.router->clock());  // team spend, budget or not
+  budgets.SetClients(config->server.clients);
+  rt.router->AddObserver(&budgets);
   Gateway gw(*rt.router, config->server);
+  gw.SetBudgets(&budgets);
   net::ServerOptions so;
   so.host = addr->host;
   so.port = addr->port;
@@ -133,7 +139,7 @@ int RunServe(const GlobalOptions& g, const ServeOptions& o) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
     if (sig == SIGHUP) {
-      Reload(g, rt, gw, listen);
+      Reload(g, rt, gw, budgets, listen);
       continue;
     }
     int code = Drain(*http, config->server.shutdown_grace, signals);

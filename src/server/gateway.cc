@@ -1,5 +1,7 @@
 #include "server/gateway.h"
 
+#include <cctype>
+
 #include "server/anthropic_api.h"
 #include "server/auth.h"
 #include "server/error_response.h"
@@ -20,16 +22,32 @@ void AddRouteHeaders(const RouteInfo& route, size_t attempts, net::ServerRespons
     out.headers.emplace_back("x-detour-cache", route.cache == CacheStatus::kHit ? "hit" : "miss");
 }
 
+// Team names come from a header when no keys are configured: keep them short and plain so
+// they are safe as metric labels, log fields and JSON keys.
+bool ValidTeamName(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
+  return true;
+}
+
 }  // namespace
 
-Gateway::Gateway(Router& router, const ServerConfig& cfg)
-    : router_(router), max_body_(cfg.max_body),
-      keys_(std::make_shared<const std::vector<std::string>>(cfg.api_keys)) {}
+std::shared_ptr<const Gateway::Clients> Gateway::ClientsOf(const ServerConfig& cfg) {
+  auto c = std::make_shared<Gateway::Clients>();
+  c->keys = cfg.api_keys;
+  for (size_t i = 0; i < cfg.api_keys.size(); ++i)
+    c->teams.push_back(i < cfg.clients.size() ? cfg.clients[i].team : std::string("default"));
+  return c;
+}
 
-void Gateway::SetApiKeys(std::vector<std::string> keys) {
-  auto next = std::make_shared<const std::vector<std::string>>(std::move(keys));
+Gateway::Gateway(Router& router, const ServerConfig& cfg)
+    : router_(router), max_body_(cfg.max_body), clients_(ClientsOf(cfg)) {}
+
+void Gateway::SetClients(const ServerConfig& cfg) {
+  auto next = ClientsOf(cfg);
   std::lock_guard<std::mutex> lock(keys_mu_);
-  keys_ = std::move(next);
+  clients_ = std::move(next);
 }
 
 void Gateway::Install(net::HttpServer& http) {
@@ -69,58 +87,96 @@ void Gateway::OnHttpError(const net::ServerRequest& req, net::ServerResponse& ou
   WriteApiError(e, out);
 }
 
-bool Gateway::Authorized(const net::ServerRequest& req, net::ServerResponse& out, Surface surface) const {
-  std::shared_ptr<const std::vector<std::string>> keys;
+std::optional<std::string> Gateway::Admit(const net::ServerRequest& req, net::ServerResponse& out,
+                                          Surface surface) const {
+  std::shared_ptr<const Clients> clients;
   {
     std::lock_guard<std::mutex> lock(keys_mu_);
-    keys = keys_;
+    clients = clients_;
   }
-  if (BearerAuthorized(req.Header("Authorization"), *keys)) return true;
-  if (surface == Surface::kAnthropic && ApiKeyAuthorized(req.Header("x-api-key"), *keys)) return true;
   ApiError e;
-  e.status = 401;
-  e.type = "authentication_error";
-  e.code = "invalid_api_key";
-  e.message = surface == Surface::kAnthropic
-                  ? "missing or invalid API key: send `x-api-key: <key>` (or `Authorization: Bearer <key>`) with a key from server.api_keys"
-                  : "missing or invalid API key: send `Authorization: Bearer <key>` with a key from server.api_keys";
+  if (clients->keys.empty()) {
+    std::string_view header = req.Header("x-detour-team");
+    if (header.empty()) return std::string("default");
+    if (ValidTeamName(header)) return std::string(header);
+    e = Invalid("x-detour-team", "the x-detour-team header must be 1-64 letters, digits, '-', '_' or '.'");
+  } else {
+    if (auto i = MatchingKey(PresentedKey(req.Header("Authorization"), ""), clients->keys))
+      return clients->teams[*i];
+    if (surface == Surface::kAnthropic)
+      if (auto i = MatchingKey(req.Header("x-api-key"), clients->keys)) return clients->teams[*i];
+    e.status = 401;
+    e.type = "authentication_error";
+    e.code = "invalid_api_key";
+    e.message = surface == Surface::kAnthropic
+                    ? "missing or invalid API key: send `x-api-key: <key>` (or `Authorization: Bearer <key>`) with a key from server.api_keys"
+                    : "missing or invalid API key: send `Authorization: Bearer <key>` with a key from server.api_keys";
+  }
   if (surface == Surface::kAnthropic) WriteAnthropicError(e, out);
   else WriteApiError(e, out);
-  return false;
+  return std::nullopt;
+}
+
+std::optional<std::string> Gateway::AdmitWithinBudget(const net::ServerRequest& req, net::ServerResponse& out,
+                                                      Surface surface) const {
+  auto team = Admit(req, out, surface);
+  if (!team || budgets_ == nullptr) return team;
+  BudgetVerdict v = budgets_->Check(*team);
+  if (!v.over) return team;
+  ApiError e;
+  e.status = 429;
+  e.type = "rate_limit_error";
+  e.code = "budget_exceeded";
+  e.message = "team \"" + *team + "\" has spent $" + FormatUsd(v.spent_usd) + " of its $" +
+              FormatUsd(v.limit_usd) + " budget per " + v.per + "; it resets in " +
+              std::to_string(v.retry_after_s) + " s";
+  if (surface == Surface::kAnthropic) WriteAnthropicError(e, out);
+  else WriteApiError(e, out);
+  out.headers.emplace_back("Retry-After", std::to_string(v.retry_after_s));
+  return std::nullopt;
 }
 
 void Gateway::ChatCompletions(const net::ServerRequest& http_req, net::ServerResponse& out) {
-  if (!Authorized(http_req, out, Surface::kOpenAI)) return;
+  auto team = AdmitWithinBudget(http_req, out, Surface::kOpenAI);
+  if (!team) return;
   auto parsed = ParseChatRequest(http_req.body);
   if (!parsed.ok()) {
     WriteApiError(parsed.error(), out);
     return;
   }
   parsed->overrides.cache = ParseCacheDirective(http_req.Header("x-detour-cache"));
-  if (parsed->stream) Stream(std::move(parsed.value()), out, Surface::kOpenAI);
-  else Complete(std::move(parsed.value()), out, Surface::kOpenAI);
+  RouteOptions opts;
+  opts.team = std::move(*team);
+  if (parsed->stream) Stream(std::move(parsed.value()), opts, out, Surface::kOpenAI);
+  else Complete(std::move(parsed.value()), opts, out, Surface::kOpenAI);
 }
 
 void Gateway::Messages(const net::ServerRequest& http_req, net::ServerResponse& out) {
-  if (!Authorized(http_req, out, Surface::kAnthropic)) return;
+  auto team = AdmitWithinBudget(http_req, out, Surface::kAnthropic);
+  if (!team) return;
   auto parsed = ParseMessagesRequest(http_req.body);
   if (!parsed.ok()) {
     WriteAnthropicError(parsed.error(), out);
     return;
   }
   parsed->overrides.cache = ParseCacheDirective(http_req.Header("x-detour-cache"));
-  if (parsed->stream) Stream(std::move(parsed.value()), out, Surface::kAnthropic);
-  else Complete(std::move(parsed.value()), out, Surface::kAnthropic);
+  RouteOptions opts;
+  opts.team = std::move(*team);
+  if (parsed->stream) Stream(std::move(parsed.value()), opts, out, Surface::kAnthropic);
+  else Complete(std::move(parsed.value()), opts, out, Surface::kAnthropic);
 }
 
 void Gateway::Embeddings(const net::ServerRequest& http_req, net::ServerResponse& out) {
-  if (!Authorized(http_req, out, Surface::kOpenAI)) return;
+  auto team = AdmitWithinBudget(http_req, out, Surface::kOpenAI);
+  if (!team) return;
   auto parsed = ParseEmbeddingRequest(http_req.body);
   if (!parsed.ok()) {
     WriteApiError(parsed.error(), out);
     return;
   }
-  auto r = router_.Embed(*parsed);
+  RouteOptions opts;
+  opts.team = std::move(*team);
+  auto r = router_.Embed(*parsed, opts);
   if (!r.ok()) {
     WriteRouteFailure(r.error(), out);
     return;
@@ -131,8 +187,8 @@ void Gateway::Embeddings(const net::ServerRequest& http_req, net::ServerResponse
   out.body = r->response.body.dump();
 }
 
-void Gateway::Complete(ChatRequest req, net::ServerResponse& out, Surface surface) {
-  auto r = router_.Complete(req);
+void Gateway::Complete(ChatRequest req, const RouteOptions& opts, net::ServerResponse& out, Surface surface) {
+  auto r = router_.Complete(req, opts);
   if (!r.ok()) {
     if (surface == Surface::kAnthropic) WriteAnthropicRouteFailure(r.error(), out);
     else WriteRouteFailure(r.error(), out);
@@ -145,9 +201,9 @@ void Gateway::Complete(ChatRequest req, net::ServerResponse& out, Surface surfac
                                             : r->response.body.dump();
 }
 
-void Gateway::Stream(ChatRequest req, net::ServerResponse& out, Surface surface) {
+void Gateway::Stream(ChatRequest req, const RouteOptions& opts, net::ServerResponse& out, Surface surface) {
   auto encoder = surface == Surface::kAnthropic ? MakeAnthropicStreamEncoder() : MakeOpenAIStreamEncoder();
-  auto bridge = StreamBridge::Start(router_, std::move(req), std::move(encoder));
+  auto bridge = StreamBridge::Start(router_, std::move(req), std::move(encoder), opts.team);
   auto outcome = bridge->WaitForCommit();
   if (!outcome.committed) {
     if (surface == Surface::kAnthropic) WriteAnthropicRouteFailure(outcome.failure, out);
@@ -165,12 +221,12 @@ void Gateway::Stream(ChatRequest req, net::ServerResponse& out, Surface surface)
 }
 
 void Gateway::Models(const net::ServerRequest& req, net::ServerResponse& out) {
-  if (!Authorized(req, out, Surface::kOpenAI)) return;
+  if (!Admit(req, out, Surface::kOpenAI)) return;
   out.body = ModelsList(*router_.table()).dump();
 }
 
 void Gateway::Health(const net::ServerRequest& req, net::ServerResponse& out) {
-  if (!Authorized(req, out, Surface::kOpenAI)) return;
+  if (!Admit(req, out, Surface::kOpenAI)) return;
   out.body = HealthJson(*router_.table(), router_.store(), router_.clock().Now()).dump();
 }
 

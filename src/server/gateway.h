@@ -8,12 +8,14 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "config/config.h"
 #include "core/router.h"
 #include "net/http_server.h"
+#include "server/budget.h"
 
 namespace detour {
 
@@ -24,27 +26,43 @@ class Gateway {
   void Install(net::HttpServer& http);
   // Answers what no route matched, and 413/400 found before routing.
   void OnHttpError(const net::ServerRequest& req, net::ServerResponse& out);
-  // New client keys for requests that start from now on.
-  void SetApiKeys(std::vector<std::string> keys);
+  // New client keys (and their teams) for requests that start from now on.
+  void SetClients(const ServerConfig& cfg);
+  // Team budgets to enforce before routing (SPEC 9); nullptr = none. Must outlive this.
+  void SetBudgets(const Budgets* budgets) { budgets_ = budgets; }
 
  private:
   // The wire format a route answers in: OpenAI's or Anthropic's.
   enum class Surface { kOpenAI, kAnthropic };
 
-  // `x_api_key`: also accept `x-api-key: KEY` (the Anthropic surface, SPEC 8).
-  bool Authorized(const net::ServerRequest& req, net::ServerResponse& out, Surface surface) const;
+  struct Clients {
+    std::vector<std::string> keys;
+    std::vector<std::string> teams;  // parallel to keys
+  };
+  static std::shared_ptr<const Clients> ClientsOf(const ServerConfig& cfg);
+
+  // The caller's team when the request may proceed (SPEC 6, 8, 9): the presented key's
+  // team; with no keys configured the `x-detour-team` header, else "default". On the
+  // Anthropic surface `x-api-key: KEY` is accepted too. nullopt: the error is written.
+  std::optional<std::string> Admit(const net::ServerRequest& req, net::ServerResponse& out,
+                                   Surface surface) const;
+  // Admit, then the team's budget: over it, a 429 budget_exceeded is written (no upstream
+  // call) and nullopt returned.
+  std::optional<std::string> AdmitWithinBudget(const net::ServerRequest& req, net::ServerResponse& out,
+                                               Surface surface) const;
   void ChatCompletions(const net::ServerRequest& req, net::ServerResponse& out);
   void Messages(const net::ServerRequest& req, net::ServerResponse& out);
   void Embeddings(const net::ServerRequest& req, net::ServerResponse& out);
-  void Complete(ChatRequest req, net::ServerResponse& out, Surface surface);
-  void Stream(ChatRequest req, net::ServerResponse& out, Surface surface);
+  void Complete(ChatRequest req, const RouteOptions& opts, net::ServerResponse& out, Surface surface);
+  void Stream(ChatRequest req, const RouteOptions& opts, net::ServerResponse& out, Surface surface);
   void Models(const net::ServerRequest& req, net::ServerResponse& out);
   void Health(const net::ServerRequest& req, net::ServerResponse& out);
 
   Router& router_;
   size_t max_body_;
+  const Budgets* budgets_ = nullptr;
   mutable std::mutex keys_mu_;
-  std::shared_ptr<const std::vector<std::string>> keys_;
+  std::shared_ptr<const Clients> clients_;
 };
 
 }  // namespace detour

@@ -27,9 +27,11 @@ class StreamBridge::Observer : public StreamConsumer {
 };
 
 std::shared_ptr<StreamBridge> StreamBridge::Start(Router& router, ChatRequest req,
-                                                 std::unique_ptr<StreamEncoder> encoder) {
+                                                 std::unique_ptr<StreamEncoder> encoder,
+                                                 std::string team) {
   std::shared_ptr<StreamBridge> b(new StreamBridge());
   b->encoder_ = std::move(encoder);
+  b->team_ = std::move(team);
   fiber::Spawn([b, &router, req = std::move(req)]() mutable { b->Run(router, std::move(req)); });
   return b;
 }
@@ -41,6 +43,7 @@ Expected<StreamResult, RouteFailure> StreamBridge::RunGuarded(Router& router, co
   try {
     RouteOptions opts;
     opts.cancel = &cancel_;
+    opts.team = team_;
     return router.Stream(req, obs, opts);
   } catch (const std::exception& e) {
     log::Error(std::string("stream walk failed: ") + e.what());

@@ -23,9 +23,11 @@ namespace detour {
 
 class StreamBridge : public std::enable_shared_from_this<StreamBridge> {
  public:
-  // `encoder` writes the client's wire format (OpenAI or Anthropic SSE).
+  // `encoder` writes the client's wire format (OpenAI or Anthropic SSE); `team` is the
+  // caller's (SPEC 9), carried into the request report.
   static std::shared_ptr<StreamBridge> Start(Router& router, ChatRequest req,
-                                             std::unique_ptr<StreamEncoder> encoder);
+                                             std::unique_ptr<StreamEncoder> encoder,
+                                             std::string team = "default");
 
   struct CommitOutcome {
     bool committed = false;
@@ -58,6 +60,7 @@ class StreamBridge : public std::enable_shared_from_this<StreamBridge> {
   RouteInfo route_;  // as of the commit: the attempts before the one that committed
   RouteFailure failure_;
   CancelFlag cancel_{false};
+  std::string team_ = "default";
   std::unique_ptr<StreamEncoder> encoder_;  // used by the walk's fiber only
 };
 
