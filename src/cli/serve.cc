@@ -115,8 +115,11 @@ int RunServe(const GlobalOptions& g, const ServeOptions& o) {
   Budgets budgets(rt.router->store(), rt.router->clock());  // team spend, budget or not
   budgets.SetClients(config->server.clients);
   rt.router->AddObserver(&budgets);
+  StatusBoard board(rt.router->clock());  // GET /ui and `detour status`
+  rt.router->AddObserver(&board);
   Gateway gw(*rt.router, config->server);
   gw.SetBudgets(&budgets);
+  gw.SetStatusBoard(&board);
   net::ServerOptions so;
   so.host = addr->host;
   so.port = addr->port;

@@ -1,6 +1,7 @@
 #include "server/auth.h"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include "util/ascii.h"
@@ -41,6 +42,24 @@ std::string_view PresentedKey(std::string_view authorization, std::string_view x
   if (authorization.size() > kPrefix.size() && EqualsIgnoreCase(authorization.substr(0, kPrefix.size()), kPrefix))
     return authorization.substr(kPrefix.size());
   return x_api_key;
+}
+
+std::string BasicPassword(std::string_view authorization) {
+  constexpr std::string_view kPrefix = "Basic ";
+  if (authorization.size() <= kPrefix.size() || !EqualsIgnoreCase(authorization.substr(0, kPrefix.size()), kPrefix))
+    return "";
+  std::string_view b64 = authorization.substr(kPrefix.size());
+  if (b64.size() % 4 != 0 || b64.size() > 4096) return "";
+  std::string decoded(b64.size() / 4 * 3, '\0');
+  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(decoded.data()),
+                          reinterpret_cast<const unsigned char*>(b64.data()), static_cast<int>(b64.size()));
+  if (n < 0) return "";
+  // EVP_DecodeBlock counts the padding as zero bytes: drop them.
+  size_t len = static_cast<size_t>(n);
+  for (size_t i = b64.size(); i > 0 && b64[i - 1] == '='; --i) --len;
+  decoded.resize(len);
+  size_t colon = decoded.find(':');
+  return colon == std::string::npos ? "" : decoded.substr(colon + 1);
 }
 
 }  // namespace detour

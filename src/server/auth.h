@@ -23,4 +23,8 @@ std::optional<size_t> MatchingKey(std::string_view presented, const std::vector<
 // The key a request presents: `Authorization: Bearer KEY`, else `x-api-key` ("" = none).
 std::string_view PresentedKey(std::string_view authorization, std::string_view x_api_key);
 
+// The password of `Authorization: Basic base64(user:password)` ("" when not Basic or
+// malformed): a browser's way to present a client key to GET /ui (the user is ignored).
+std::string BasicPassword(std::string_view authorization);
+
 }  // namespace detour

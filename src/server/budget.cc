@@ -71,6 +71,10 @@ BudgetVerdict Budgets::Check(const std::string& team) const {
   return v;
 }
 
+double Budgets::SpentToday(const std::string& team) const {
+  return store_.Spend(team, PeriodKey("day", clock_.WallNow()));
+}
+
 void Budgets::OnRequestEnd(const RequestReport& r) {
   if (r.cost_usd <= 0) return;
   WallTime now = clock_.WallNow();

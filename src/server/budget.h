@@ -42,6 +42,8 @@ class Budgets final : public RequestObserver {
   void SetClients(const std::vector<ClientKey>& clients);
 
   BudgetVerdict Check(const std::string& team) const;
+  // What a team has spent in the current UTC day (budget or not), USD.
+  double SpentToday(const std::string& team) const;
   // A team's budget, if it has one.
   std::optional<Budget> BudgetOf(const std::string& team) const;
   void OnRequestEnd(const RequestReport& r) override;

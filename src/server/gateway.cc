@@ -8,6 +8,7 @@
 #include "server/health.h"
 #include "server/openai_api.h"
 #include "server/request_log.h"
+#include "server/status_page.h"
 #include "server/stream_bridge.h"
 
 namespace detour {
@@ -58,6 +59,8 @@ void Gateway::Install(net::HttpServer& http) {
   http.Route("POST", "/v1/embeddings", [this](const auto& req, auto& out) { Embeddings(req, out); });
   http.Route("GET", "/v1/models", [this](const auto& req, auto& out) { Models(req, out); });
   http.Route("GET", "/health", [this](const auto& req, auto& out) { Health(req, out); });
+  http.Route("GET", "/ui", [this](const auto& req, auto& out) { StatusPage(req, out); });
+  http.Route("GET", "/ui/status.json", [this](const auto& req, auto& out) { StatusJson(req, out); });
   http.Route("GET", "/healthz", [](const auto&, auto& out) {
     out.content_type = "text/plain";
     out.body = "ok";
@@ -73,7 +76,7 @@ void Gateway::OnHttpError(const net::ServerRequest& req, net::ServerResponse& ou
   } else if (out.status == 404) {
     e.message = "no such endpoint: " + req.method + " " + req.path +
                 " (detour serves POST /v1/chat/completions, POST /v1/messages, POST /v1/embeddings, GET /v1/models, "
-                "/health, /healthz)";
+                "/health, /healthz, /ui)";
     e.code = "not_found";
   } else if (out.status == 431) {
     e.message = "the request line and headers are larger than 64 KiB";
@@ -105,6 +108,8 @@ std::optional<std::string> Gateway::Admit(const net::ServerRequest& req, net::Se
       return clients->teams[*i];
     if (surface == Surface::kAnthropic)
       if (auto i = MatchingKey(req.Header("x-api-key"), clients->keys)) return clients->teams[*i];
+    if (surface == Surface::kPage)
+      if (auto i = MatchingKey(BasicPassword(req.Header("Authorization")), clients->keys)) return clients->teams[*i];
     e.status = 401;
     e.type = "authentication_error";
     e.code = "invalid_api_key";
@@ -114,6 +119,8 @@ std::optional<std::string> Gateway::Admit(const net::ServerRequest& req, net::Se
   }
   if (surface == Surface::kAnthropic) WriteAnthropicError(e, out);
   else WriteApiError(e, out);
+  if (surface == Surface::kPage && e.status == 401)  // the browser asks for the key
+    out.headers.emplace_back("WWW-Authenticate", "Basic realm=\"detour\", charset=\"UTF-8\"");
   return std::nullopt;
 }
 
@@ -228,6 +235,31 @@ void Gateway::Models(const net::ServerRequest& req, net::ServerResponse& out) {
 void Gateway::Health(const net::ServerRequest& req, net::ServerResponse& out) {
   if (!Admit(req, out, Surface::kOpenAI)) return;
   out.body = HealthJson(*router_.table(), router_.store(), router_.clock().Now()).dump();
+}
+
+void Gateway::StatusPage(const net::ServerRequest& req, net::ServerResponse& out) {
+  if (!Admit(req, out, Surface::kPage)) return;
+  if (board_ == nullptr) {
+    out.status = 404;
+    return OnHttpError(req, out);
+  }
+  out.content_type = "text/html; charset=utf-8";
+  out.headers.emplace_back("Cache-Control", "no-store");
+  // Everything the page needs is inline; nothing else may load or frame it.
+  out.headers.emplace_back("Content-Security-Policy",
+                           "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+                           "img-src data:; connect-src 'self'; frame-ancestors 'none'");
+  out.body = std::string(StatusPageHtml());
+}
+
+void Gateway::StatusJson(const net::ServerRequest& req, net::ServerResponse& out) {
+  if (!Admit(req, out, Surface::kPage)) return;
+  if (board_ == nullptr) {
+    out.status = 404;
+    return OnHttpError(req, out);
+  }
+  out.headers.emplace_back("Cache-Control", "no-store");
+  out.body = board_->Snapshot(*router_.table(), router_.store(), budgets_).dump();
 }
 
 }  // namespace detour

@@ -16,6 +16,7 @@
 #include "core/router.h"
 #include "net/http_server.h"
 #include "server/budget.h"
+#include "server/status_board.h"
 
 namespace detour {
 
@@ -30,10 +31,13 @@ class Gateway {
   void SetClients(const ServerConfig& cfg);
   // Team budgets to enforce before routing (SPEC 9); nullptr = none. Must outlive this.
   void SetBudgets(const Budgets* budgets) { budgets_ = budgets; }
+  // The status page's data (GET /ui, /ui/status.json); nullptr = those paths answer 404.
+  void SetStatusBoard(const StatusBoard* board) { board_ = board; }
 
  private:
-  // The wire format a route answers in: OpenAI's or Anthropic's.
-  enum class Surface { kOpenAI, kAnthropic };
+  // The wire format a route answers in: OpenAI's or Anthropic's; kPage: the status page,
+  // which a browser opens with the key as a Basic-auth password.
+  enum class Surface { kOpenAI, kAnthropic, kPage };
 
   struct Clients {
     std::vector<std::string> keys;
@@ -57,10 +61,13 @@ class Gateway {
   void Stream(ChatRequest req, const RouteOptions& opts, net::ServerResponse& out, Surface surface);
   void Models(const net::ServerRequest& req, net::ServerResponse& out);
   void Health(const net::ServerRequest& req, net::ServerResponse& out);
+  void StatusPage(const net::ServerRequest& req, net::ServerResponse& out);
+  void StatusJson(const net::ServerRequest& req, net::ServerResponse& out);
 
   Router& router_;
   size_t max_body_;
   const Budgets* budgets_ = nullptr;
+  const StatusBoard* board_ = nullptr;
   mutable std::mutex keys_mu_;
   std::shared_ptr<const Clients> clients_;
 };
