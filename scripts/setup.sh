@@ -23,7 +23,8 @@ done
 
 pkgs="build-essential cmake pkg-config libcli11-dev nlohmann-json3-dev \
 libtomlplusplus-dev doctest-dev libssl-dev"
-[ $want_test = 1 ] && pkgs="$pkgs curl nodejs npm"
+# chromium: the status page test drives Debian's browser through playwright-core (no download).
+[ $want_test = 1 ] && pkgs="$pkgs curl nodejs npm chromium"
 [ $want_bench = 1 ] && pkgs="$pkgs wrk python3"
 # clang 14 is Debian 12's default; libclang-rt-14-dev holds the ASan/UBSan runtimes and
 # libFuzzer (libclang_rt.fuzzer-x86_64.a).

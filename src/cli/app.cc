@@ -23,6 +23,7 @@ int RunCli(int argc, char** argv) {
   AddChatCommand(app, g, &exit_code);
   AddServeCommand(app, g, &exit_code);
   AddCheckCommand(app, g, &exit_code);
+  AddStatusCommand(app, g, &exit_code);
   AddVersionCommand(app, &exit_code);
   try {
     app.parse(argc, argv);

@@ -24,7 +24,7 @@ h2 { font-size: 16px; margin: 20px 0 6px; }
 table { border-collapse: collapse; width: 100%; min-width: 520px; }
 th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: middle; }
 th { font-weight: 600; color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .03em; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+th.num, td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .state { font-weight: 600; white-space: nowrap; }
 .state.healthy { color: var(--ok); } .state.cooling { color: var(--warn); } .state.unusable { color: var(--bad); }
 .state.ok { color: var(--ok); } .state.degraded { color: var(--warn); } .state.down { color: var(--bad); }
@@ -96,6 +96,12 @@ function spark(values, kind, label) {
     const p = document.createElementNS(SVGNS, "path");
     p.setAttribute("d", d); p.setAttribute("fill", "none"); p.setAttribute("stroke", "var(--accent)"); p.setAttribute("stroke-width", "1.5");
     svg.append(p);
+    values.forEach((v, i) => {  // a dot per minute, so a lone minute still shows
+      if (v === null) return;
+      const c = document.createElementNS(SVGNS, "circle");
+      c.setAttribute("cx", (i * step + step / 2).toFixed(1)); c.setAttribute("cy", (h - 2 - v / max * (h - 6)).toFixed(1));
+      c.setAttribute("r", "1.8"); c.setAttribute("fill", "var(--accent)"); svg.append(c);
+    });
   }
   return svg;
 }
