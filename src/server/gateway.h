@@ -16,6 +16,7 @@
 #include "core/router.h"
 #include "net/http_server.h"
 #include "server/budget.h"
+#include "server/metrics.h"
 
 namespace detour {
 
@@ -30,6 +31,8 @@ class Gateway {
   void SetClients(const ServerConfig& cfg);
   // Team budgets to enforce before routing (SPEC 9); nullptr = none. Must outlive this.
   void SetBudgets(const Budgets* budgets) { budgets_ = budgets; }
+  // What GET /metrics renders; nullptr = 404. Must outlive this.
+  void SetMetrics(const Metrics* metrics) { metrics_ = metrics; }
 
  private:
   // The wire format a route answers in: OpenAI's or Anthropic's.
@@ -57,10 +60,12 @@ class Gateway {
   void Stream(ChatRequest req, const RouteOptions& opts, net::ServerResponse& out, Surface surface);
   void Models(const net::ServerRequest& req, net::ServerResponse& out);
   void Health(const net::ServerRequest& req, net::ServerResponse& out);
+  void MetricsPage(const net::ServerRequest& req, net::ServerResponse& out);
 
   Router& router_;
   size_t max_body_;
   const Budgets* budgets_ = nullptr;
+  const Metrics* metrics_ = nullptr;
   mutable std::mutex keys_mu_;
   std::shared_ptr<const Clients> clients_;
 };
