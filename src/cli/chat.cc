@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/diagnostics.h"
 #include "cli/runtime.h"
+#include "server/observers.h"
 
 namespace detour {
 namespace {
@@ -110,6 +111,12 @@ int RunChat(const GlobalOptions& g, const ChatOptions& o) {
   static CancelFlag interrupted{false};
   InstallInterruptFlag(&interrupted);
   Runtime rt = BuildRuntime(*config, g);
+  auto observers = MakeConfiguredObservers(*config, *rt.router);  // [usage], [record], [telemetry]
+  if (!observers.ok()) {
+    PrintError(observers.error());
+    return kExitUsage;
+  }
+  observers->AttachTo(*rt.router);  // written / sent when `observers` goes out of scope
 
   RouteOptions opts;
   opts.cancel = &interrupted;

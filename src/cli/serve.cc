@@ -19,6 +19,8 @@
 #include "net/http_server.h"
 #include "server/budget.h"
 #include "server/gateway.h"
+#include "server/metrics.h"
+#include "server/observers.h"
 #include "server/request_log.h"
 #include "util/log.h"
 
@@ -110,16 +112,30 @@ int RunServe(const GlobalOptions& g, const ServeOptions& o) {
   Runtime rt = BuildRuntime(*config, g);
   RequestLog request_log;  // one line per request, one per failed attempt
   rt.router->AddObserver(&request_log);
+  Metrics metrics(RouterMetricsSource(*rt.router));  // GET /metrics
+  rt.router->AddObserver(&metrics);
+  auto observers = MakeConfiguredObservers(*config, *rt.router);  // [usage], [record], [telemetry]
+  if (!observers.ok()) {
+    PrintError(observers.error());
+    return kExitUsage;
+  }
+  observers->AttachTo(*rt.router);
   Prober prober(*rt.router);  // brings cooling deployments back as soon as they heal
   prober.Start();
   Budgets budgets(rt.router->store(), rt.router->clock());  // team spend, budget or not
   budgets.SetClients(config->server.clients);
+  // Spend survives a restart: today's and this month's lines of the usage log count again.
+  if (!config->usage.log.empty()) {
+    size_t replayed = budgets.ReplayUsageLog(config->usage.log);
+    if (replayed > 0) log::Info("budgets: " + std::to_string(replayed) + " request(s) of the current period read back from " + config->usage.log);
+  }
   rt.router->AddObserver(&budgets);
   StatusBoard board(rt.router->clock());  // GET /ui and `detour status`
   rt.router->AddObserver(&board);
   Gateway gw(*rt.router, config->server);
   gw.SetBudgets(&budgets);
   gw.SetStatusBoard(&board);
+  gw.SetMetrics(&metrics);
   net::ServerOptions so;
   so.host = addr->host;
   so.port = addr->port;
@@ -134,9 +150,8 @@ int RunServe(const GlobalOptions& g, const ServeOptions& o) {
   }
   std::thread server([&] { http->Run(); });
   server.detach();  // Drain decides when the process ends
-  std::fprintf(stderr, "detour: listening on http://%s:%d/v1 (config: %s)\n", addr->host.c_str(), *port,
-               config->source.c_str());
-  std::fflush(stderr);
+  log::Print("detour: listening on http://" + addr->host + ":" + std::to_string(*port) + "/v1 (config: " +
+             config->source + ")");
 
   for (;;) {
     int sig = 0;
@@ -146,6 +161,7 @@ int RunServe(const GlobalOptions& g, const ServeOptions& o) {
       continue;
     }
     int code = Drain(*http, config->server.shutdown_grace, signals);
+    observers->Flush();  // queued usage / record lines and spans, before _exit skips destructors
     std::fflush(stdout);
     std::fflush(stderr);
     _exit(code);  // detached connection threads may still be winding down

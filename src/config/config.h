@@ -114,6 +114,12 @@ struct RecordConfig {
   std::string path;  // [record] path: JSONL of upstream attempts for bench (SPEC 7); empty = off
 };
 
+// [telemetry] (SPEC 9): OTLP/HTTP JSON traces, off unless otlp_endpoint is set.
+struct TelemetryConfig {
+  std::string otlp_endpoint;  // "http://127.0.0.1:4318"; spans go to {endpoint}/v1/traces
+  std::string service_name = "detour";
+};
+
 struct Config {
   std::string source;  // file path it came from, or "<embedded default>"
   bool embedded = false;
@@ -123,6 +129,7 @@ struct Config {
   CacheConfig cache;
   UsageConfig usage;
   RecordConfig record;
+  TelemetryConfig telemetry;
 
   // Group names in first-appearance order.
   std::vector<std::string> GroupNames() const;

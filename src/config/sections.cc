@@ -201,4 +201,29 @@ void ReadRecord(TomlReader& r, const toml::node& n, const std::string& path, Con
   if (const auto* t = r.Table(n, path)) ReadFields(r, *t, path, fields, c.record);
 }
 
+void ReadTelemetry(TomlReader& r, const toml::node& n, const std::string& path, Config& c) {
+  static const std::vector<Field<TelemetryConfig>> fields = {
+      {"otlp_endpoint",
+       [](TomlReader& r, const toml::node& n, const std::string& p, TelemetryConfig& t) {
+         auto v = r.String(n, p);
+         if (!v) return;
+         // OTLP/HTTP collectors listen on plain URLs; the exporter appends /v1/traces.
+         if (v->rfind("http://", 0) != 0 && v->rfind("https://", 0) != 0) {
+           r.Issue(TomlReader::Line(n), p, "expected an http:// or https:// URL, e.g. \"http://127.0.0.1:4318\"");
+           return;
+         }
+         while (!v->empty() && v->back() == '/') v->pop_back();
+         t.otlp_endpoint = *v;
+       }},
+      {"service_name",
+       [](TomlReader& r, const toml::node& n, const std::string& p, TelemetryConfig& t) {
+         auto v = r.String(n, p);
+         if (!v) return;
+         if (v->empty()) r.Issue(TomlReader::Line(n), p, "service_name must not be empty");
+         else t.service_name = *v;
+       }},
+  };
+  if (const auto* t = r.Table(n, path)) ReadFields(r, *t, path, fields, c.telemetry);
+}
+
 }  // namespace detour

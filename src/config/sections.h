@@ -11,6 +11,7 @@ void ReadRouter(TomlReader& r, const toml::node& n, const std::string& path, Con
 void ReadCache(TomlReader& r, const toml::node& n, const std::string& path, Config& c);
 void ReadUsage(TomlReader& r, const toml::node& n, const std::string& path, Config& c);
 void ReadRecord(TomlReader& r, const toml::node& n, const std::string& path, Config& c);
+void ReadTelemetry(TomlReader& r, const toml::node& n, const std::string& path, Config& c);
 // A deployment's vertex keys (project, location, credentials): defaults and checks for
 // provider "vertex", an issue for each one given to another provider (config/vertex.cc).
 void ApplyVertexKeys(TomlReader& r, const toml::table& t, const std::string& path,

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "model/clock.h"
 #include "model/error.h"
 #include "model/types.h"
 
@@ -19,6 +20,7 @@ struct AttemptRecord {
   int status = 0;               // upstream status, 0 if none
   std::string message;          // upstream or transport message; never a secret
   Millis elapsed{0};
+  WallTime started{};                 // calendar time the attempt began (record, traces)
   std::optional<Millis> first_token;  // streams that produced a token
   std::optional<double> retry_after_s;  // the wait the upstream asked for, if any
   std::optional<Millis> retry_in;     // set when the router will wait and retry

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/attempt_log.h"
+#include "model/clock.h"
 #include "model/error.h"
 #include "model/types.h"
 
@@ -25,6 +26,8 @@ struct ReplayReport {
 };
 
 struct RequestReport {
+  std::string id;         // "req_" + 16 hex: the request id in logs, usage lines, traces
+  WallTime started{};     // calendar time the request began
   std::string requested;  // the group (or deployment id) the caller asked for
   bool stream = false;
   // What the caller got: 200, or the failure's status. A stream that failed after commit

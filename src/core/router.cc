@@ -1,5 +1,7 @@
 #include "core/router.h"
 
+#include <cstdio>
+
 #include "core/commit_gate.h"
 #include "core/response_cache_route.h"
 #include "core/walk.h"
@@ -35,6 +37,8 @@ class Router::Reporter {
     report_.requested = requested;
     report_.stream = stream;
     report_.team = opts.team;
+    report_.id = opts.request_id.empty() ? router.NewRequestId() : opts.request_id;
+    report_.started = router.clock_.WallNow();
   }
 
   void Succeeded(const RouteInfo& route, const Usage& usage) {
@@ -93,6 +97,12 @@ Router::Router(std::shared_ptr<const RouteTable> table, std::shared_ptr<StateSto
     : table_(std::move(table)), store_(std::move(store)), clock_(clock), seeds_(seed) {}
 
 void Router::AddObserver(RequestObserver* observer) { observers_.push_back(observer); }
+
+std::string Router::NewRequestId() {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "req_%016llx", static_cast<unsigned long long>(request_ids_.Next()));
+  return buf;
+}
 
 void Router::Reload(std::shared_ptr<const RouteTable> table) {
   std::lock_guard<std::mutex> lock(table_mu_);

@@ -29,6 +29,7 @@ struct RouteOptions {
   RequestObserver* observer = nullptr;  // this request only (e.g. `chat -v`), besides the router's
   const CancelFlag* cancel = nullptr;   // the caller went away
   std::string team = "default";         // who asked (SPEC 9); carried into the report
+  std::string request_id;               // empty: the router makes one (NewRequestId)
 };
 
 // Whether the response cache answered (SPEC 4.2 `x-detour-cache`); kOff: no cache.
@@ -91,6 +92,9 @@ class Router {
   // Adds an observer of every request. Call before serving; `observer` must outlive the
   // router.
   void AddObserver(RequestObserver* observer);
+  // "req_" + 16 hex digits, unique in practice. Ids are labels, never decisions, so they
+  // come from their own seed source and leave the seeded routing choices untouched.
+  std::string NewRequestId();
 
   Expected<CompletionResult, RouteFailure> Complete(const ChatRequest& req,
                                                     const RouteOptions& opts = {});
@@ -122,6 +126,7 @@ class Router {
   std::shared_ptr<StateStore> store_;
   Clock& clock_;
   SeedSource seeds_;
+  SeedSource request_ids_{RandomRootSeed()};
   std::vector<RequestObserver*> observers_;
 };
 

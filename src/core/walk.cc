@@ -138,6 +138,7 @@ void Walk::Record(const Deployment& d, const AttemptOutcome& o, TimePoint starte
   rec.provider_model = d.label;
   rec.ok = o.ok;
   rec.elapsed = std::chrono::duration_cast<Millis>(now - started);
+  rec.started = clock_.WallNow() - std::chrono::duration_cast<WallTime::duration>(now - started);
   rec.first_token = o.first_token;
   AttemptFacts facts;
   facts.ok = o.ok;

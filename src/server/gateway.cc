@@ -61,6 +61,7 @@ void Gateway::Install(net::HttpServer& http) {
   http.Route("GET", "/health", [this](const auto& req, auto& out) { Health(req, out); });
   http.Route("GET", "/ui", [this](const auto& req, auto& out) { StatusPage(req, out); });
   http.Route("GET", "/ui/status.json", [this](const auto& req, auto& out) { StatusJson(req, out); });
+  http.Route("GET", "/metrics", [this](const auto& req, auto& out) { MetricsPage(req, out); });
   http.Route("GET", "/healthz", [](const auto&, auto& out) {
     out.content_type = "text/plain";
     out.body = "ok";
@@ -76,7 +77,7 @@ void Gateway::OnHttpError(const net::ServerRequest& req, net::ServerResponse& ou
   } else if (out.status == 404) {
     e.message = "no such endpoint: " + req.method + " " + req.path +
                 " (detour serves POST /v1/chat/completions, POST /v1/messages, POST /v1/embeddings, GET /v1/models, "
-                "/health, /healthz, /ui)";
+                "/health, /healthz, /metrics, /ui)";
     e.code = "not_found";
   } else if (out.status == 431) {
     e.message = "the request line and headers are larger than 64 KiB";
@@ -154,6 +155,8 @@ void Gateway::ChatCompletions(const net::ServerRequest& http_req, net::ServerRes
   parsed->overrides.cache = ParseCacheDirective(http_req.Header("x-detour-cache"));
   RouteOptions opts;
   opts.team = std::move(*team);
+  opts.request_id = router_.NewRequestId();
+  out.headers.emplace_back("x-detour-request-id", opts.request_id);
   if (parsed->stream) Stream(std::move(parsed.value()), opts, out, Surface::kOpenAI);
   else Complete(std::move(parsed.value()), opts, out, Surface::kOpenAI);
 }
@@ -169,6 +172,8 @@ void Gateway::Messages(const net::ServerRequest& http_req, net::ServerResponse& 
   parsed->overrides.cache = ParseCacheDirective(http_req.Header("x-detour-cache"));
   RouteOptions opts;
   opts.team = std::move(*team);
+  opts.request_id = router_.NewRequestId();
+  out.headers.emplace_back("x-detour-request-id", opts.request_id);
   if (parsed->stream) Stream(std::move(parsed.value()), opts, out, Surface::kAnthropic);
   else Complete(std::move(parsed.value()), opts, out, Surface::kAnthropic);
 }
@@ -183,6 +188,8 @@ void Gateway::Embeddings(const net::ServerRequest& http_req, net::ServerResponse
   }
   RouteOptions opts;
   opts.team = std::move(*team);
+  opts.request_id = router_.NewRequestId();
+  out.headers.emplace_back("x-detour-request-id", opts.request_id);
   auto r = router_.Embed(*parsed, opts);
   if (!r.ok()) {
     WriteRouteFailure(r.error(), out);
@@ -210,7 +217,7 @@ void Gateway::Complete(ChatRequest req, const RouteOptions& opts, net::ServerRes
 
 void Gateway::Stream(ChatRequest req, const RouteOptions& opts, net::ServerResponse& out, Surface surface) {
   auto encoder = surface == Surface::kAnthropic ? MakeAnthropicStreamEncoder() : MakeOpenAIStreamEncoder();
-  auto bridge = StreamBridge::Start(router_, std::move(req), std::move(encoder), opts.team);
+  auto bridge = StreamBridge::Start(router_, std::move(req), std::move(encoder), opts.team, opts.request_id);
   auto outcome = bridge->WaitForCommit();
   if (!outcome.committed) {
     if (surface == Surface::kAnthropic) WriteAnthropicRouteFailure(outcome.failure, out);
@@ -260,6 +267,17 @@ void Gateway::StatusJson(const net::ServerRequest& req, net::ServerResponse& out
   }
   out.headers.emplace_back("Cache-Control", "no-store");
   out.body = board_->Snapshot(*router_.table(), router_.store(), budgets_).dump();
+}
+
+void Gateway::MetricsPage(const net::ServerRequest& req, net::ServerResponse& out) {
+  if (!Admit(req, out, Surface::kOpenAI)) return;
+  if (metrics_ == nullptr) {
+    out.status = 404;
+    OnHttpError(req, out);
+    return;
+  }
+  out.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  out.body = metrics_->Render();
 }
 
 }  // namespace detour

@@ -17,6 +17,7 @@
 #include "net/http_server.h"
 #include "server/budget.h"
 #include "server/status_board.h"
+#include "server/metrics.h"
 
 namespace detour {
 
@@ -33,6 +34,8 @@ class Gateway {
   void SetBudgets(const Budgets* budgets) { budgets_ = budgets; }
   // The status page's data (GET /ui, /ui/status.json); nullptr = those paths answer 404.
   void SetStatusBoard(const StatusBoard* board) { board_ = board; }
+  // What GET /metrics renders; nullptr = 404. Must outlive this.
+  void SetMetrics(const Metrics* metrics) { metrics_ = metrics; }
 
  private:
   // The wire format a route answers in: OpenAI's or Anthropic's; kPage: the status page,
@@ -63,11 +66,13 @@ class Gateway {
   void Health(const net::ServerRequest& req, net::ServerResponse& out);
   void StatusPage(const net::ServerRequest& req, net::ServerResponse& out);
   void StatusJson(const net::ServerRequest& req, net::ServerResponse& out);
+  void MetricsPage(const net::ServerRequest& req, net::ServerResponse& out);
 
   Router& router_;
   size_t max_body_;
   const Budgets* budgets_ = nullptr;
   const StatusBoard* board_ = nullptr;
+  const Metrics* metrics_ = nullptr;
   mutable std::mutex keys_mu_;
   std::shared_ptr<const Clients> clients_;
 };

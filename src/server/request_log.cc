@@ -28,14 +28,17 @@ void RequestLog::OnAttempt(const AttemptRecord& a) {
 
 void RequestLog::OnRequestEnd(const RequestReport& r) {
   if (!log::Enabled(log::Level::kInfo)) return;
-  std::string line = std::string(r.stream ? "stream" : "request") + " group=" + r.requested +
+  std::string line = std::string(r.stream ? "stream" : "request") + " id=" + r.id + " group=" + r.requested +
                      " status=" + std::to_string(r.status) +
                      " deployment=" + (r.deployment.empty() ? "-" : r.deployment) +
                      " attempts=" + std::to_string(r.attempts.size()) +
                      " ms=" + std::to_string(r.total.count());
   if (r.ok) line += " tokens=" + std::to_string(r.usage.total()) + " cost_usd=" + FormatUsd(r.cost_usd);
+  if (r.cache_hit) line += " cache=hit";
   if (r.committed_failure) line += " error=stream_failed_after_commit";
+  else if (!r.ok && r.error) line += " error=" + std::string(KindName(r.error->kind));
   if (r.replay.tried > 0) line += std::string(" replay=") + (r.replay.held ? "held" : "failed");
+  line += " team=" + r.team;
   log::Info(line);
 }
 

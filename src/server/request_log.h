@@ -1,6 +1,6 @@
 // The request log of `serve` (SPEC 5), as a RequestObserver of the router: one info line
-// per request (group, deployment, status, attempts, ms, tokens, cost) and one warn line
-// per failed attempt. Never a prompt, never a secret (the logger redacts registered
+// per request (id, group, status, deployment, attempts, ms, tokens, cost, cache=hit,
+// error kind, team) and one warn line per failed attempt (SPEC 8 levels). Never a prompt, never a secret (the logger redacts registered
 // secrets as a last guard).
 #pragma once
 

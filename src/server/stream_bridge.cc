@@ -28,10 +28,11 @@ class StreamBridge::Observer : public StreamConsumer {
 
 std::shared_ptr<StreamBridge> StreamBridge::Start(Router& router, ChatRequest req,
                                                  std::unique_ptr<StreamEncoder> encoder,
-                                                 std::string team) {
+                                                 std::string team, std::string request_id) {
   std::shared_ptr<StreamBridge> b(new StreamBridge());
   b->encoder_ = std::move(encoder);
   b->team_ = std::move(team);
+  b->request_id_ = std::move(request_id);
   fiber::Spawn([b, &router, req = std::move(req)]() mutable { b->Run(router, std::move(req)); });
   return b;
 }
@@ -44,6 +45,7 @@ Expected<StreamResult, RouteFailure> StreamBridge::RunGuarded(Router& router, co
     RouteOptions opts;
     opts.cancel = &cancel_;
     opts.team = team_;
+    opts.request_id = request_id_;
     return router.Stream(req, obs, opts);
   } catch (const std::exception& e) {
     log::Error(std::string("stream walk failed: ") + e.what());

@@ -24,10 +24,11 @@ namespace detour {
 class StreamBridge : public std::enable_shared_from_this<StreamBridge> {
  public:
   // `encoder` writes the client's wire format (OpenAI or Anthropic SSE); `team` is the
-  // caller's (SPEC 9), carried into the request report.
+  // caller's (SPEC 9) and `request_id` the id the client was given, both carried into the
+  // request report.
   static std::shared_ptr<StreamBridge> Start(Router& router, ChatRequest req,
                                              std::unique_ptr<StreamEncoder> encoder,
-                                             std::string team = "default");
+                                             std::string team = "default", std::string request_id = "");
 
   struct CommitOutcome {
     bool committed = false;
@@ -61,6 +62,7 @@ class StreamBridge : public std::enable_shared_from_this<StreamBridge> {
   RouteFailure failure_;
   CancelFlag cancel_{false};
   std::string team_ = "default";
+  std::string request_id_;  // "": the router makes one
   std::unique_ptr<StreamEncoder> encoder_;  // used by the walk's fiber only
 };
 

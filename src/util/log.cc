@@ -63,18 +63,32 @@ std::string Redact(std::string text) {
   return text;
 }
 
-void Write(Level level, std::string_view message) {
-  if (!Enabled(level)) return;
+namespace {
+
+void Emit(Level level, std::string_view message, bool bare_text) {
   std::string text = Redact(std::string(message));
   std::string line;
   if (g_json) {
     nlohmann::json j = {{"time", Timestamp()}, {"level", kNames[static_cast<int>(level)]}, {"msg", text}};
     line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  } else if (bare_text) {
+    line = text + "\n";
   } else {
     line = Timestamp() + " " + std::string(kNames[static_cast<int>(level)]) + " " + text + "\n";
   }
   std::lock_guard<std::mutex> lock(g_mu);
   std::fwrite(line.data(), 1, line.size(), stderr);
+}
+
+}  // namespace
+
+void Write(Level level, std::string_view message) {
+  if (Enabled(level)) Emit(level, message, false);
+}
+
+void Print(std::string_view message) {
+  Emit(Level::kInfo, message, true);
+  std::fflush(stderr);
 }
 
 }  // namespace detour::log

@@ -1,4 +1,5 @@
-// Process-wide logging to stderr: levels (error warn info debug trace), text or JSON lines.
+// Process-wide logging to stderr: levels (error warn info debug trace), text or JSON lines
+// (`--log-format json`: every line one object {"time","level","msg"}).
 // Secrets never reach the log: every configured secret (API keys, client keys) is
 // registered with RegisterSecret and replaced by "[redacted]" in every line.
 // Thread-safe: lines are written whole under a mutex.
@@ -19,6 +20,9 @@ void RegisterSecret(const std::string& secret);  // ignored when shorter than 4 
 std::string Redact(std::string text);
 
 void Write(Level level, std::string_view message);
+// A line that is printed whatever the level (`detour: listening on ...`): as it is in
+// text format, as {"time","level":"info","msg"} in JSON format. Redacted like the rest.
+void Print(std::string_view message);
 inline void Error(std::string_view m) { Write(Level::kError, m); }
 inline void Warn(std::string_view m) { Write(Level::kWarn, m); }
 inline void Info(std::string_view m) { Write(Level::kInfo, m); }

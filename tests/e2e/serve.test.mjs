@@ -225,7 +225,7 @@ test('all attempts failed: 502 with every attempt in the body', async () => {
     [['prim', 'server_error', 500], ['prim', 'server_error', 500], ['back', 'server_error', 503], ['back', 'server_error', 503]]);
   assert.equal(r.headers['x-detour-attempts'], '4');
   // One warn line per failed attempt, one info line for the request; never a key.
-  await waitFor(() => /request group=primary status=502/.test(s.out.stderr), 5000, 'the request log line');
+  await waitFor(() => /request id=req_[0-9a-f]{16} group=primary status=502/.test(s.out.stderr), 5000, 'the request log line');
   // Each attempt names the group it was tried in.
   assert.equal(s.out.stderr.match(/warn attempt failed group=primary deployment=prim kind=server_error/g).length, 2);
   assert.equal(s.out.stderr.match(/warn attempt failed group=backup deployment=back kind=server_error/g).length, 2);
