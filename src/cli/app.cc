@@ -24,6 +24,7 @@ int RunCli(int argc, char** argv) {
   AddServeCommand(app, g, &exit_code);
   AddCheckCommand(app, g, &exit_code);
   AddStatusCommand(app, g, &exit_code);
+  AddConfigCommand(app, g, &exit_code);
   AddVersionCommand(app, &exit_code);
   try {
     app.parse(argc, argv);
