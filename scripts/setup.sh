@@ -22,7 +22,7 @@ for a in "$@"; do
 done
 
 pkgs="build-essential cmake pkg-config libcli11-dev nlohmann-json3-dev \
-libtomlplusplus-dev doctest-dev libssl-dev"
+libtomlplusplus-dev libyaml-cpp-dev doctest-dev libssl-dev"
 # chromium: the status page test drives Debian's browser through playwright-core (no download).
 [ $want_test = 1 ] && pkgs="$pkgs curl nodejs npm chromium"
 [ $want_bench = 1 ] && pkgs="$pkgs wrk python3"

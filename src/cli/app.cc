@@ -25,6 +25,7 @@ int RunCli(int argc, char** argv) {
   AddCheckCommand(app, g, &exit_code);
   AddStatusCommand(app, g, &exit_code);
   AddInitCommand(app, &exit_code);
+  AddConfigCommand(app, g, &exit_code);
   AddVersionCommand(app, &exit_code);
   try {
     app.parse(argc, argv);

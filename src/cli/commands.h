@@ -12,6 +12,7 @@ struct GlobalOptions;
 void AddCheckCommand(CLI::App& app, const GlobalOptions& g, int* exit_code);
 void AddChatCommand(CLI::App& app, const GlobalOptions& g, int* exit_code);
 void AddServeCommand(CLI::App& app, const GlobalOptions& g, int* exit_code);
+void AddConfigCommand(CLI::App& app, const GlobalOptions& g, int* exit_code);
 void AddStatusCommand(CLI::App& app, const GlobalOptions& g, int* exit_code);
 void AddInitCommand(CLI::App& app, int* exit_code);
 void AddVersionCommand(CLI::App& app, int* exit_code);

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "config/litellm.h"
 #include "config/sections.h"
 #include "config/validate.h"
 
@@ -58,9 +59,17 @@ EnvLookup ProcessEnv() {
   };
 }
 
+// A LiteLLM config.yaml (by extension or content) goes through its converter (SPEC 2.4).
 Expected<LintableConfig, ConfigErrors> LoadConfigTextForLint(const std::string& text,
                                                              const std::string& file,
                                                              const EnvLookup& env) {
+  if (LooksLikeLiteLLM(file, text)) return LoadLiteLLMTextForLint(text, file, env);
+  return LoadTomlTextForLint(text, file, env);
+}
+
+Expected<LintableConfig, ConfigErrors> LoadTomlTextForLint(const std::string& text,
+                                                           const std::string& file,
+                                                           const EnvLookup& env) {
   toml::table root;
   try {
     root = toml::parse(text, file);
