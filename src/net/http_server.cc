@@ -15,6 +15,7 @@
 #include <exception>
 #include <mutex>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "net/http1.h"
 #include "net/socket.h"
@@ -49,12 +50,18 @@ class SocketBodyWriter : public BodyWriter {
     failed_ = sock_.WriteAll(chunk_, In(kIoTimeout)) != IoStatus::kOk;
     return !failed_;
   }
+  void Cut(bool reset) override {
+    cut_ = true;
+    if (reset) sock_.ResetOnClose();
+  }
   bool failed() const { return failed_; }
+  bool cut() const { return cut_; }
 
  private:
   Socket& sock_;
   std::string chunk_;
   bool failed_ = false;
+  bool cut_ = false;
 };
 
 class FiberServer : public HttpServer {
@@ -79,8 +86,36 @@ class FiberServer : public HttpServer {
     stopping_.store(true);
   }
   size_t InFlight() const override { return in_flight_.load(); }
+  void Shutdown() override {
+    Stop();
+    // Under the lock no connection can close its fd, so none shut down here is reused.
+    std::lock_guard<std::mutex> lock(conns_mu_);
+    for (int fd : conns_) ::shutdown(fd, SHUT_RDWR);
+  }
+  size_t Connections() const override {
+    std::lock_guard<std::mutex> lock(conns_mu_);
+    return conns_.size();
+  }
 
  private:
+  // Registers a connection's fd for Shutdown while it lives; declared after the Socket so
+  // it deregisters before the fd closes, and is the connection's last use of the server.
+  class ConnEntry {
+   public:
+    ConnEntry(FiberServer* s, int fd) : s_(s), fd_(fd) {
+      std::lock_guard<std::mutex> lock(s_->conns_mu_);
+      s_->conns_.insert(fd_);
+    }
+    ~ConnEntry() {
+      std::lock_guard<std::mutex> lock(s_->conns_mu_);
+      s_->conns_.erase(fd_);
+    }
+
+   private:
+    FiberServer* s_;
+    int fd_;
+  };
+  bool Hang(Socket& sock);
   void Accept();
   void Serve(int fd, std::string peer);
   // Reads one request; false when the connection should end (error answered, or closed).
@@ -100,6 +135,8 @@ class FiberServer : public HttpServer {
   std::mutex run_mu_;
   fiber::CondVar run_cv_;
   bool accepting_ = false;
+  mutable std::mutex conns_mu_;
+  std::unordered_set<int> conns_;
 };
 
 Expected<int, std::string> FiberServer::Bind() {
@@ -168,6 +205,7 @@ void FiberServer::Accept() {
 
 void FiberServer::Serve(int fd, std::string peer) {
   Socket sock(fd);
+  ConnEntry entry(this, fd);
   std::string buf;
   for (;;) {
     ServerRequest req;
@@ -196,6 +234,9 @@ void FiberServer::Dispatch(const ServerRequest& req, ServerResponse& res) {
       res = ServerResponse();
       res.status = 500;
     }
+  } else if (opts_.fallback) {
+    opts_.fallback(req, res);
+    return;
   } else {
     res.status = 404;
   }
@@ -225,7 +266,9 @@ bool FiberServer::ReadRequest(Socket& sock, std::string& buf, ServerRequest* req
     until = In(kIoTimeout);
   }
   req->method = std::move(head.method);
-  req->path = head.target.substr(0, head.target.find('?'));
+  size_t q = head.target.find('?');
+  req->path = head.target.substr(0, q);
+  if (q != std::string::npos) req->query = head.target.substr(q + 1);
   req->headers = std::move(head.headers);
   *keep_alive = http1::KeepAlive(head.minor_version, req->headers);
   auto framing = http1::RequestFraming(req->headers);
@@ -298,7 +341,24 @@ void FiberServer::Reject(Socket& sock, int status, const ServerRequest& req) {
   Respond(sock, res, false);
 }
 
+// ServerResponse::Abort::kHang: nothing is sent; bytes the peer sends are dropped. Ends
+// (false: close) when the peer closes or resets, or the server stops.
+bool FiberServer::Hang(Socket& sock) {
+  std::string drop;
+  while (!stopping_.load()) {
+    IoStatus st = sock.ReadAppend(drop, fiber::Clock::now() + std::chrono::milliseconds(100));
+    if (st == IoStatus::kClosed || st == IoStatus::kError) break;
+    drop.clear();
+  }
+  return false;
+}
+
 bool FiberServer::Respond(Socket& sock, ServerResponse& res, bool keep_alive) {
+  if (res.abort == ServerResponse::Abort::kReset) {
+    sock.ResetOnClose();
+    return false;
+  }
+  if (res.abort == ServerResponse::Abort::kHang) return Hang(sock);
   Headers& h = res.headers;  // the response is ours to consume: framing goes in with it
   if (!res.content_type.empty()) h.emplace_back("Content-Type", res.content_type);
   if (res.stream) h.emplace_back("Transfer-Encoding", "chunked");
@@ -321,7 +381,7 @@ bool FiberServer::Respond(Socket& sock, ServerResponse& res, bool keep_alive) {
   if (sock.WriteAll(out, In(kIoTimeout)) != IoStatus::kOk) return false;
   SocketBodyWriter writer(sock);
   res.stream(writer);
-  if (writer.failed()) return false;
+  if (writer.failed() || writer.cut()) return false;
   return sock.WriteAll(http1::kLastChunk, In(kIoTimeout)) == IoStatus::kOk;
 }
 

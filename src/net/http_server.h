@@ -23,7 +23,8 @@ namespace detour::net {
 
 struct ServerRequest {
   std::string method;
-  std::string path;  // without the query string
+  std::string path;   // without the query string
+  std::string query;  // what followed '?', undecoded ("" when none)
   Headers headers;
   std::string body;
   std::string remote_addr;
@@ -35,6 +36,10 @@ class BodyWriter {
  public:
   virtual ~BodyWriter() = default;
   virtual bool Write(std::string_view data) = 0;
+  // Ends the body abnormally: no terminating chunk is sent and the connection closes once
+  // the source returns (with a TCP reset when `reset`), so the peer sees a truncated
+  // response. For simulating upstreams that die mid-stream (src/sim).
+  virtual void Cut(bool reset = false) {}
 };
 
 // Produces a streamed body on the connection's fiber. Return once the body is complete
@@ -47,6 +52,11 @@ struct ServerResponse {
   std::string content_type = "application/json";
   std::string body;
   BodySource stream;  // when set, `body` is ignored and the body is sent chunked
+  // Instead of answering (src/sim's faults): kReset closes the connection with a TCP reset
+  // before any byte; kHang sends nothing and holds the connection until the peer closes it
+  // or the server shuts down.
+  enum class Abort { kNone, kReset, kHang };
+  Abort abort = Abort::kNone;
 };
 
 using Handler = std::function<void(const ServerRequest&, ServerResponse&)>;
@@ -59,6 +69,9 @@ struct ServerOptions {
   // Answers requests no route matched and errors found before a handler ran (413 over
   // max_body, 431 head too large, 400 malformed). Called with the status already set.
   Handler on_error;
+  // Answers requests no exact route matched, instead of a 404 through on_error (routes
+  // with parameters in the path: src/sim).
+  Handler fallback;
 };
 
 class HttpServer {
@@ -75,6 +88,12 @@ class HttpServer {
   virtual void Stop() = 0;
   // Requests (and streams) currently being served.
   virtual size_t InFlight() const = 0;
+  // Stop, and also end every open connection (both directions shut down): idle keep-alive
+  // connections close and hangs end at once; a handler still running sees its writes
+  // fail. Safe from any thread. For owners that must outlive no connection (src/sim).
+  virtual void Shutdown() = 0;
+  // Connections currently open (each one's fiber still running).
+  virtual size_t Connections() const = 0;
 };
 
 std::unique_ptr<HttpServer> MakeHttpServer(ServerOptions options);

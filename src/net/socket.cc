@@ -69,6 +69,11 @@ Socket::~Socket() {
   ::close(io_.fd());
 }
 
+void Socket::ResetOnClose() {
+  linger l{1, 0};
+  ::setsockopt(io_.fd(), SOL_SOCKET, SO_LINGER, &l, sizeof l);
+}
+
 bool Socket::IdleAlive() {
   if (!io_.MaybeReadable()) return true;
   char c;

@@ -48,6 +48,8 @@ class Socket {
   // (or sent bytes nobody asked for, on plain TCP). Costs a system call only when the
   // scheduler saw activity on the socket since its last read.
   bool IdleAlive();
+  // Makes the close that follows send a TCP reset instead of an orderly FIN (SO_LINGER 0).
+  void ResetOnClose();
 
  private:
   IoStatus ReadSome(char* buf, size_t cap, size_t* n, fiber::TimePoint until);
