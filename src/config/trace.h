@@ -98,5 +98,11 @@ struct Trace {
 // request rate and stream share). Fails with every issue found, like LoadConfigFile.
 Expected<Trace, ConfigErrors> LoadTraceFile(const std::string& path);
 Expected<Trace, ConfigErrors> LoadTraceText(const std::string& text, const std::string& file);
+// A `[record]` JSONL text (what LoadTraceFile does for .jsonl): one RecordedAttempt per
+// line, every bad line reported as file:line with the key.
+Expected<Trace, ConfigErrors> LoadRecordedTraceText(const std::string& text, const std::string& file);
+
+// The metric names an `[expect]` gate may use (before _max/_min).
+const std::vector<std::string>& TraceExpectMetrics();
 
 }  // namespace detour
