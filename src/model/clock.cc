@@ -68,4 +68,28 @@ SteadyClock::duration FakeClock::slept() const {
   return slept_;
 }
 
+namespace {
+SteadyClock::duration Scale(SteadyClock::duration d, double factor) {
+  return std::chrono::duration_cast<SteadyClock::duration>(
+      std::chrono::duration<double, SteadyClock::period>(d) * factor);
+}
+}  // namespace
+
+ScaledClock::ScaledClock(double speed, Clock& base)
+    : speed_(speed > 0 ? speed : 1), base_(base), origin_(base.Now()), wall_origin_(base.WallNow()) {}
+
+TimePoint ScaledClock::Now() const { return origin_ + Scale(base_.Now() - origin_, speed_); }
+
+WallTime ScaledClock::WallNow() const {
+  return wall_origin_ + std::chrono::duration_cast<WallTime::duration>(Now() - origin_);
+}
+
+TimePoint ScaledClock::ToBase(TimePoint t) const { return origin_ + Scale(t - origin_, 1.0 / speed_); }
+
+bool ScaledClock::SleepUntil(TimePoint until, const CancelFlag* cancel) {
+  return base_.SleepUntil(ToBase(until), cancel);
+}
+
+TimePoint ScaledClock::ToSteady(TimePoint t) const { return base_.ToSteady(ToBase(t)); }
+
 }  // namespace detour

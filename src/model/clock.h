@@ -55,4 +55,29 @@ class FakeClock final : public Clock {
   SteadyClock::duration slept_{0};
 };
 
+// Compressed time for `bench` (SPEC 1.4): reads `speed` times faster than `base`, from
+// the moment it was made (Now() == base.Now() then). Everything that reads this clock,
+// the router's deadlines, cooldowns, Retry-After, backoff and probes, and the simulator's
+// latencies and fault windows, scales together, so a 30-minute trace plays in seconds and
+// every duration measured on it is trace time. SleepUntil and ToSteady map a trace time
+// back onto `base`, so net deadlines and sleeps wait the compressed real time.
+class ScaledClock final : public Clock {
+ public:
+  explicit ScaledClock(double speed, Clock& base = SystemClock());
+  TimePoint Now() const override;
+  WallTime WallNow() const override;
+  bool SleepUntil(TimePoint until, const CancelFlag* cancel) override;
+  TimePoint ToSteady(TimePoint t) const override;
+  double speed() const { return speed_; }
+  // The instant the clock was made (trace time zero).
+  TimePoint origin() const { return origin_; }
+
+ private:
+  TimePoint ToBase(TimePoint t) const;  // this clock's reading -> base's
+  double speed_;
+  Clock& base_;
+  TimePoint origin_;
+  WallTime wall_origin_;
+};
+
 }  // namespace detour
