@@ -121,3 +121,69 @@ test('with no keys, x-detour-team names the team; a malformed one is a 400 namin
   assert.equal(bad.status, 400);
   assert.equal(JSON.parse(bad.body).error.param, 'x-detour-team');
 });
+
+// Samples of one metric family from the Prometheus text: [{labels, value}].
+function samples(text, name) {
+  const out = [];
+  for (const line of text.split('\n')) {
+    const m = line.match(/^([a-z_]+)\{(.*)\} (\S+)$/);
+    if (!m || m[1] !== name) continue;
+    const labels = Object.fromEntries([...m[2].matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
+    out.push({ labels, value: Number(m[3]) });
+  }
+  return out;
+}
+const sumWhere = (list, pred) => list.filter((s) => pred(s.labels)).reduce((a, s) => a + s.value, 0);
+
+test('usage log and /metrics split exactly by team; a budget holds across a restart through the usage log', async () => {
+  const dir = (await import('./lib.mjs')).tempDir();
+  const log = `${dir}/usage.jsonl`;
+  const server = `api_keys = [
+  { key = "sk-search", team = "search", budget = { usd = 0.00002, per = "day" } },
+  { key = "sk-chat", team = "chat" },
+]`;
+  await f.setScript({ routes: { '/a': [{ reply: 'answer', usage: { prompt_tokens: 10, completion_tokens: 5 } }] } });
+  const path = writeConfig(toml(server) + `\n[usage]\nlog = "${log}"\n`, dir);
+  let s = await startServe(path);
+  servers.push(s);
+  const cost = { search: 0, chat: 0 };
+  for (const [team, key] of [['search', 'sk-search'], ['chat', 'sk-chat'], ['search', 'sk-search'], ['chat', 'sk-chat']]) {
+    const r = await post(s, bearer(key));
+    assert.equal(r.status, 200, r.body);
+    cost[team] += Number(r.headers['x-detour-cost-usd']);
+  }
+  // 0.00003 spent by search: over its 0.00002.
+  assert.equal((await post(s, bearer('sk-search'))).status, 429);
+
+  const metrics = (await curl([`${s.url}/metrics`, '-H', 'authorization: Bearer sk-chat'])).body;
+  const reqs = samples(metrics, 'detour_requests_total');
+  assert.equal(sumWhere(reqs, (l) => l.team === 'search'), 2);
+  assert.equal(sumWhere(reqs, (l) => l.team === 'chat'), 2);
+  const costs = samples(metrics, 'detour_cost_usd_total');
+  assert.ok(Math.abs(sumWhere(costs, (l) => l.team === 'search') - cost.search) < 1e-12);
+  assert.ok(Math.abs(sumWhere(costs, (l) => l.team === 'chat') - cost.chat) < 1e-12);
+  const tokens = samples(metrics, 'detour_tokens_total');
+  assert.equal(sumWhere(tokens, (l) => l.team === 'search'), 30);
+
+  await s.stop('SIGTERM');
+  const { readFileSync } = await import('node:fs');
+  const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const served = lines.filter((l) => l.status === 200);
+  assert.equal(served.length, 4);
+  for (const team of ['search', 'chat']) {
+    const mine = served.filter((l) => l.team === team);
+    assert.equal(mine.length, 2);
+    assert.ok(Math.abs(mine.reduce((a, l) => a + l.cost_usd, 0) - cost[team]) < 1e-12);
+  }
+  assert.ok(!readFileSync(log, 'utf8').includes('sk-'), 'no key in the usage log');
+
+  // A restart reads today's spend back from the usage log: still over, no upstream call.
+  s = await startServe(path);
+  servers.push(s);
+  const hits = await upstreamHits();
+  const over = await post(s, bearer('sk-search'));
+  assert.equal(over.status, 429, over.body);
+  assert.equal(JSON.parse(over.body).error.code, 'budget_exceeded');
+  assert.equal(await upstreamHits(), hits);
+  assert.equal((await post(s, bearer('sk-chat'))).status, 200);
+});

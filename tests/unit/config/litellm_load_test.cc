@@ -170,8 +170,10 @@ TEST_CASE("litellm: routing_strategy names map to detour strategies") {
       {"latency-based-routing", "lowest-latency"}, {"usage-based-routing", "usage"},
       {"usage-based-routing-v2", "usage"},         {"cost-based-routing", "cost"},
   };
-  for (const auto& [name, expected] : cases) {
-    CAPTURE(name);
+  for (const auto& strategy : cases) {
+    const auto& name = strategy.first;
+    const auto& expected = strategy.second;
+    CAPTURE(strategy.first);
     Config c = LoadYaml("model_list:\n  - {model_name: a, litellm_params: {model: gpt-4, api_key: k}}\n"
                         "router_settings:\n  routing_strategy: " + name + "\n");
     CHECK(c.router.strategy == expected);

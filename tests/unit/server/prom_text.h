@@ -141,9 +141,10 @@ inline Parsed Parse(const std::string& text) {
         p.errors.push_back(family + ": a bucket without le");
         continue;
       }
-      auto bound = ParseValue(le->second);
+      const std::string le_text = le->second;
+      auto bound = ParseValue(le_text);
       labels.erase(le);
-      if (!bound) p.errors.push_back(family + ": bad le " + le->second);
+      if (!bound) p.errors.push_back(family + ": bad le " + le_text);
       else buckets[labels].push_back({*bound, s.value});
     }
     for (auto& [labels, list] : buckets) {
