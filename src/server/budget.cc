@@ -43,6 +43,7 @@ void Budgets::SetClients(const std::vector<ClientKey>& clients) {
   for (const auto& c : clients)
     if (c.budget && !next->count(c.team)) (*next)[c.team] = *c.budget;
   std::lock_guard<std::mutex> lock(mu_);
+  any_budget_.store(!next->empty());
   budgets_ = std::move(next);
 }
 
@@ -60,6 +61,7 @@ std::optional<Budget> Budgets::BudgetOf(const std::string& team) const {
 
 BudgetVerdict Budgets::Check(const std::string& team) const {
   BudgetVerdict v;
+  if (!any_budget_.load(std::memory_order_relaxed)) return v;
   auto budget = BudgetOf(team);
   if (!budget) return v;
   WallTime now = clock_.WallNow();

@@ -11,6 +11,7 @@
 // Thread-safe; Check and OnRequestEnd take no lock of their own beyond the store's.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -65,6 +66,9 @@ class Budgets final : public RequestObserver {
   Clock& clock_;
   mutable std::mutex mu_;
   std::shared_ptr<const BudgetMap> budgets_;
+  // Whether any team has a budget: Check runs on every request, and most configs set none,
+  // so they skip the lock and the lookup.
+  std::atomic<bool> any_budget_{false};
 };
 
 }  // namespace detour
