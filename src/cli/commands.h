@@ -16,5 +16,6 @@ void AddConfigCommand(CLI::App& app, const GlobalOptions& g, int* exit_code);
 void AddStatusCommand(CLI::App& app, const GlobalOptions& g, int* exit_code);
 void AddInitCommand(CLI::App& app, int* exit_code);
 void AddVersionCommand(CLI::App& app, int* exit_code);
+void AddCompleteCommand(CLI::App& app, const GlobalOptions& g, int* exit_code);  // hidden
 
 }  // namespace detour
