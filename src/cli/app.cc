@@ -4,6 +4,7 @@
 
 #include "cli/commands.h"
 #include "cli/diagnostics.h"
+#include "cli/help_examples.h"
 #include "cli/runtime.h"
 
 namespace detour {
@@ -11,6 +12,7 @@ namespace detour {
 int RunCli(int argc, char** argv) {
   CLI::App app{"detour: an LLM gateway that keeps answering when a provider has a bad night"};
   app.require_subcommand(1);
+  app.fallthrough();  // the global options may also follow the subcommand: detour chat --config F
   GlobalOptions g;
   app.add_option("--config", g.config_path, "config file (default: $DETOUR_CONFIG, ./detour.toml, "
                                             "~/.config/detour/config.toml, else built from API key variables)");
@@ -29,6 +31,8 @@ int RunCli(int argc, char** argv) {
   AddSimCommand(app, g, &exit_code);
   AddBenchCommand(app, g, &exit_code);
   AddVersionCommand(app, &exit_code);
+  AddCompleteCommand(app, g, &exit_code);
+  AddHelpExamples(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::RuntimeError& e) {

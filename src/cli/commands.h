@@ -18,5 +18,6 @@ void AddInitCommand(CLI::App& app, int* exit_code);
 void AddSimCommand(CLI::App& app, const GlobalOptions& g, int* exit_code);
 void AddBenchCommand(CLI::App& app, const GlobalOptions& g, int* exit_code);
 void AddVersionCommand(CLI::App& app, int* exit_code);
+void AddCompleteCommand(CLI::App& app, const GlobalOptions& g, int* exit_code);  // hidden
 
 }  // namespace detour
