@@ -2,6 +2,8 @@
 # A two-minute look at detour with no API keys: a local fake provider pair on loopback
 # (tests/support/fake_upstream) where the primary is having a bad night (503s, then a
 # hang) and the backup is healthy. detour answers every prompt anyway; -v shows how.
+# Then `detour bench` replays an OpenAI incident through the example config, no keys
+# either: simulated providers in-process.
 set -eu
 cd "$(dirname "$0")/.."
 [ -x build/detour ] && [ -x build/fake_upstream ] || scripts/setup.sh
@@ -55,3 +57,9 @@ echo
 echo "== now the primary hangs: detour cuts it at first_token_timeout (1 s) and fails over"
 echo '$ detour chat -v "and again"'
 build/detour --config "$dir/detour.toml" chat -v "and again"
+
+echo
+echo "== detour bench: a 30-minute OpenAI 5xx incident replayed in about 25 s through"
+echo "   examples/detour.toml, calling OpenAI directly vs retries only vs detour"
+echo '$ detour --config examples/detour.toml bench examples/traces/openai-5xx-incident.toml'
+build/detour --config examples/detour.toml bench examples/traces/openai-5xx-incident.toml
