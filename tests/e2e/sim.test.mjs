@@ -35,6 +35,36 @@ kind = "rate_limit"
 from = "50m"
 `;
 
+// Group "main" = deployment "primary" (OpenAI protocol; the trace fails it with 503),
+// falling back to group "spare" (Anthropic protocol, healthy). `extra` goes after
+// num_retries in [router] (it may open further tables).
+function failoverConfig(root, extra = '') {
+  return `
+[[deployments]]
+id = "primary"
+model_name = "main"
+provider = "openai"
+model = "gpt-4o"
+api_key = "sim"
+api_base = "${root}/d/primary/v1"
+
+[[deployments]]
+id = "spare"
+model_name = "spare"
+provider = "anthropic"
+model = "claude-sonnet"
+api_key = "sim"
+api_base = "${root}/d/spare/anthropic"
+
+[router.fallbacks]
+main = ["spare"]
+
+[router]
+num_retries = 0
+${extra}
+`;
+}
+
 async function startSim(trace = TRACE, args = []) {
   const dir = tempDir();
   const file = join(dir, 'trace.toml');
@@ -140,28 +170,7 @@ test('detour sim --listen elsewhere than loopback or a bad trace exits 2 with fi
 test('detour serve in front of detour sim fails over from the broken OpenAI deployment to Anthropic', async () => {
   const sim = await startSim();
   const root = sim.urls.openai.replace(/\/v1$/, '');
-  const config = writeConfig(`
-[router]
-num_retries = 0
-[router.fallbacks]
-main = ["spare"]
-
-[[deployments]]
-id = "primary"
-model_name = "main"
-provider = "openai"
-model = "gpt-4o"
-api_key = "sim"
-api_base = "${root}/d/primary/v1"
-
-[[deployments]]
-id = "spare"
-model_name = "spare"
-provider = "anthropic"
-model = "claude-sonnet"
-api_key = "sim"
-api_base = "${root}/d/spare/anthropic"
-`);
+  const config = writeConfig(failoverConfig(root));
   const serve = await startServe(config);
   try {
     const r = await curl(['-X', 'POST', `${serve.url}/v1/chat/completions`, '-H', 'content-type: application/json',
@@ -187,31 +196,8 @@ test('a [record] file written by serve in front of detour sim replays in bench',
   const root = sim.urls.openai.replace(/\/v1$/, '');
   const dir = tempDir();
   const record = join(dir, 'record.jsonl');
-  const config = writeConfig(`
-[router]
-num_retries = 0
-allowed_fails = 100   # no cooldown: every request tries primary first
-[router.fallbacks]
-main = ["spare"]
-[record]
-path = "${record}"
-
-[[deployments]]
-id = "primary"
-model_name = "main"
-provider = "openai"
-model = "gpt-4o"
-api_key = "sim"
-api_base = "${root}/d/primary/v1"
-
-[[deployments]]
-id = "spare"
-model_name = "spare"
-provider = "anthropic"
-model = "claude-sonnet"
-api_key = "sim"
-api_base = "${root}/d/spare/anthropic"
-`, dir);
+  // allowed_fails: no cooldown, so every request tries primary first.
+  const config = writeConfig(failoverConfig(root, `allowed_fails = 100\n[record]\npath = "${record}"`), dir);
   const serve = await startServe(config);
   try {
     for (let i = 0; i < 6; i++) {
