@@ -1,6 +1,9 @@
 #include "bench/observer.h"
 
 #include <algorithm>
+#include <string>
+
+#include "model/error.h"
 
 namespace detour::bench {
 
@@ -16,6 +19,7 @@ Sample BenchObserver::FromReport(const RequestReport& r, Millis end) {
   s.attempts = static_cast<int>(r.attempts.size());
   s.fell_back = s.ok && !r.group.empty() && r.group != r.requested;
   s.cost_usd = r.cost_usd;
+  if (!s.ok) s.error_kind = r.error ? std::string(KindName(r.error->kind)) : "stream_cut";
   return s;
 }
 

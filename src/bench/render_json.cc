@@ -17,7 +17,8 @@ Json StatsJson(const ArmStats& s) {
           {"p99_first_token_ms", s.p99_first_token_ms},
           {"attempts_per_request", s.attempts_per_request},
           {"fallbacks", s.fallbacks},
-          {"cost_usd", s.cost_usd}};
+          {"cost_usd", s.cost_usd},
+          {"errors_by_kind", s.errors_by_kind}};
 }
 
 Json TraceJson(const TraceResult& t) {

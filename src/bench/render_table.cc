@@ -59,6 +59,16 @@ void RenderTrace(std::ostringstream& out, const TraceResult& t, bool colour) {
     for (const auto& a : t.arms) out << PadLeft(row.value(a.stats), kColumnWidth);
     out << "\n";
   }
+  for (const auto& a : t.arms) {
+    if (a.stats.errors_by_kind.empty()) continue;
+    out << "  " << PadRight("errors (" + a.arm + ")", kLabelWidth);
+    std::string sep;
+    for (const auto& [kind, n] : a.stats.errors_by_kind) {
+      out << sep << kind << " " << n;
+      sep = ", ";
+    }
+    out << "\n";
+  }
   for (const auto& g : t.gates) {
     out << "  gate " << g.Name() << " " << (g.expect.is_max ? "<= " : ">= ")
         << FormatFixed(g.expect.bound, 4) << ": measured " << FormatFixed(g.value, 4) << "  "

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,7 @@ struct Sample {
   int attempts = 0;   // upstream attempts it cost
   bool fell_back = false;  // answered by a group other than the one asked for
   double cost_usd = 0;
+  std::string error_kind;  // the defining error's kind (model/error.h KindName) when !ok
 };
 
 struct ArmStats {
@@ -41,6 +43,7 @@ struct ArmStats {
   double attempts_per_request = 0;
   long fallbacks = 0;
   double cost_usd = 0;
+  std::map<std::string, long> errors_by_kind;  // "timeout" -> 12, ...
 };
 
 // One slice of trace time on the chart.

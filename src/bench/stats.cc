@@ -20,6 +20,7 @@ ArmStats Summarize(const std::vector<Sample>& samples) {
   for (const auto& r : samples) {
     s.requests++;
     if (r.ok) s.succeeded++;
+    else s.errors_by_kind[r.error_kind.empty() ? "unknown" : r.error_kind]++;
     if (r.fell_back) s.fallbacks++;
     attempts += r.attempts;
     s.cost_usd += r.cost_usd;

@@ -28,6 +28,8 @@ int RunCli(int argc, char** argv) {
   AddStatusCommand(app, g, &exit_code);
   AddInitCommand(app, &exit_code);
   AddConfigCommand(app, g, &exit_code);
+  AddSimCommand(app, g, &exit_code);
+  AddBenchCommand(app, g, &exit_code);
   AddVersionCommand(app, &exit_code);
   AddCompleteCommand(app, g, &exit_code);
   AddHelpExamples(app);

@@ -15,6 +15,8 @@ void AddServeCommand(CLI::App& app, const GlobalOptions& g, int* exit_code);
 void AddConfigCommand(CLI::App& app, const GlobalOptions& g, int* exit_code);
 void AddStatusCommand(CLI::App& app, const GlobalOptions& g, int* exit_code);
 void AddInitCommand(CLI::App& app, int* exit_code);
+void AddSimCommand(CLI::App& app, const GlobalOptions& g, int* exit_code);
+void AddBenchCommand(CLI::App& app, const GlobalOptions& g, int* exit_code);
 void AddVersionCommand(CLI::App& app, int* exit_code);
 void AddCompleteCommand(CLI::App& app, const GlobalOptions& g, int* exit_code);  // hidden
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/demo.h"
 #include "cli/diagnostics.h"
 #include "cli/listen_address.h"
 #include "cli/runtime.h"
@@ -29,6 +30,8 @@ namespace {
 
 struct ServeOptions {
   std::string listen;
+  bool demo = false;                // --demo: simulated providers (cli/demo.h)
+  std::optional<double> demo_phase;  // hidden: start that many seconds into the demo cycle
 };
 
 // Every stream holds two descriptors (client and upstream); the usual soft limit of 1024
@@ -84,7 +87,16 @@ int Drain(net::HttpServer& http, Millis grace, const sigset_t& signals) {
 
 int RunServe(const GlobalOptions& g, const ServeOptions& o) {
   if (!ApplyLogOptions(g)) return kExitUsage;
-  auto config = LoadConfigOrReport(g);
+  std::optional<Demo> demo;  // --demo: its providers live as long as serve
+  if (o.demo) {
+    auto started = StartDemo(o.listen.empty() ? "127.0.0.1:4000" : o.listen, o.demo_phase);
+    if (!started.ok()) {
+      PrintError(started.error());
+      return kExitFailed;
+    }
+    demo = std::move(*started);
+  }
+  auto config = demo ? std::optional<Config>(demo->config) : LoadConfigOrReport(g);
   if (!config) return kExitUsage;
   if (config->deployments.empty()) {
     PrintError("no config file found and no provider key set. Write a detour.toml (see README), or set "
@@ -152,10 +164,18 @@ int RunServe(const GlobalOptions& g, const ServeOptions& o) {
   server.detach();  // Drain decides when the process ends
   log::Print("detour: listening on http://" + addr->host + ":" + std::to_string(*port) + "/v1 (config: " +
              config->source + ")");
+  if (demo)
+    std::fprintf(stderr, "detour: demo: group \"demo\" = simulated OpenAI \"primary\" (503 during the third "
+                 "minute of every three), falling back to simulated Anthropic \"backup\". Try:\n"
+                 "  curl -si http://%s:%d/v1/chat/completions -d '{\"model\":\"demo\",\"messages\":"
+                 "[{\"role\":\"user\",\"content\":\"hi\"}]}'\n",
+                 addr->host.c_str(), *port);
+  std::fflush(stderr);
 
   for (;;) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGHUP && demo) continue;  // nothing to reload
     if (sig == SIGHUP) {
       Reload(g, rt, gw, budgets, listen);
       continue;
@@ -174,6 +194,11 @@ void AddServeCommand(CLI::App& app, const GlobalOptions& g, int* exit_code) {
   auto opts = std::make_shared<ServeOptions>();
   auto* cmd = app.add_subcommand("serve", "run the local OpenAI-compatible proxy");
   cmd->add_option("--listen", opts->listen, "HOST:PORT to listen on (default: server.listen, 127.0.0.1:4000)");
+  cmd->add_flag("--demo", opts->demo, "run against two simulated providers, the primary failing one "
+                                       "minute in three: watch x-detour-deployment switch (no keys needed)");
+  cmd->add_option("--demo-phase", opts->demo_phase, "(testing) start the demo this many seconds into its "
+                                                     "3-minute cycle; 120 = failing now")
+      ->group("");
   cmd->callback([&g, opts, exit_code] { *exit_code = RunServe(g, *opts); });
 }
 

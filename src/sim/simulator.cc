@@ -66,6 +66,13 @@ class SimulatorImpl : public Simulator {
   void Models(const SimRequest& r, ServerResponse& res);
   void ErrorAnswer(const SimRequest& r, const Answer& a, const TraceFault& f, ServerResponse& res);
   void Stream(const SimRequest& r, const Answer& a, const Decision& d, ServerResponse& res);
+  // A model stops when it has answered (the trace's completion_tokens) or at max_tokens,
+  // whichever is first: Anthropic requests always carry max_tokens (detour defaults it to
+  // 4096), and no real answer fills it.
+  int AnswerLength(const SimRequest& r) const {
+    int n = trace_.traffic.completion_tokens;
+    return r.max_tokens > 0 ? std::min(n, r.max_tokens) : n;
+  }
   // Waits `ms` of trace time; false when the simulator stops meanwhile.
   bool WaitUntil(TimePoint t) { return clock_->SleepUntil(t, &stop_); }
   TimePoint After(TimePoint base, double ms) const {
@@ -149,7 +156,7 @@ void SimulatorImpl::Handle(const ServerRequest& req, ServerResponse& res) {
     facts.ordinal = ordinals_[Key(facts)]++;
     counters_.requests[r.deployment.empty() ? facts.protocol : r.deployment]++;
   }
-  int n = r.max_tokens > 0 ? std::min(r.max_tokens, 4096) : trace_.traffic.completion_tokens;
+  int n = AnswerLength(r);
   std::optional<Decision> replayed;
   if (!trace_.recorded.empty()) replayed = Replay(trace_, facts, n);
   Decision d = replayed ? *replayed : Decide(trace_, opts_.seed, facts);
@@ -176,7 +183,7 @@ void SimulatorImpl::Chat(const SimRequest& r, const Decision& d, uint64_t ordina
   a.created = std::chrono::duration_cast<std::chrono::seconds>(clock_->WallNow().time_since_epoch()).count();
   a.prompt_tokens = r.prompt_tokens;
   a.include_usage = r.include_usage;
-  int n = r.max_tokens > 0 ? std::min(r.max_tokens, 4096) : trace_.traffic.completion_tokens;
+  int n = AnswerLength(r);
   for (int i = 0; i < n; ++i) a.tokens.push_back(kWords[i % (sizeof kWords / sizeof *kWords)]);
 
   FaultKind kind = d.fault ? d.fault->kind : FaultKind::kSlow;  // kSlow: latency already applied
@@ -255,14 +262,29 @@ void SimulatorImpl::Stream(const SimRequest& r, const Answer& a, const Decision&
     size_t n = ev.tokens.size();
     size_t after = fault ? static_cast<size_t>(std::max(0, fault->after_tokens)) : 0;
     size_t bad_at = std::max<size_t>(1, n / 2);
+    std::string batch;  // events due within min_write_gap of batch_due
+    TimePoint batch_due = begin;
+    auto flush = [&] {
+      bool ok = batch.empty() || w.Write(batch);
+      batch.clear();
+      return ok;
+    };
     for (size_t i = 0; i < n; ++i) {
-      if (kind(FaultKind::kStreamCut) && i == after) return w.Cut(false);
+      if (kind(FaultKind::kStreamCut) && i == after) {
+        if (flush()) w.Cut(false);
+        return;
+      }
       if (kind(FaultKind::kStall) && i == after) extra += fault->stall_for;
       TimePoint due = After(begin, d.first_token.count() + d.per_token_ms * i) + extra;
-      if (!WaitUntil(due)) return w.Cut(false);
-      if (kind(FaultKind::kMalformedChunk) && i == bad_at && !w.Write(malformed)) return;
-      if (!w.Write(ev.tokens[i])) return;
+      if (!batch.empty() && due - batch_due >= opts_.min_write_gap && !flush()) return;
+      if (batch.empty()) {
+        if (!WaitUntil(due)) return w.Cut(false);
+        batch_due = due;
+      }
+      if (kind(FaultKind::kMalformedChunk) && i == bad_at) batch += malformed;
+      batch += ev.tokens[i];
     }
+    if (!flush()) return;
     if (kind(FaultKind::kStreamCut)) return w.Cut(false);  // after_tokens >= the answer
     for (const auto& e : ev.tail)
       if (!w.Write(e)) return;

@@ -37,6 +37,11 @@ struct SimOptions {
   // seconds). nullptr = the real clock, start = when Start() ran.
   Clock* clock = nullptr;
   std::optional<TimePoint> start;
+  // Stream tokens due within this much trace time of a batch's first token go out in the
+  // same write (each still its own event). 0 = one write per token, as providers do. Bench
+  // sets a few real milliseconds' worth, so a 60x replay does not cost a write per token
+  // (first tokens, cuts and stalls keep their exact times).
+  Millis min_write_gap{0};
 };
 
 struct SimCounters {

@@ -189,5 +189,34 @@ TEST_CASE("recorded traces replay each deployment's outcome nearest before now")
   CHECK(sim->Counters().faults == 1);
 }
 
+
+TEST_CASE("min_write_gap batches tokens into fewer writes, with the same events and the same cut") {
+  // Tokens every 0.5 ms; a 1 s gap puts every token in the first write after the first token.
+  Trace t = FastTrace(20);
+  TraceFault f = Fault(FaultKind::kStreamCut);
+  f.after_tokens = 12;
+  t.faults.push_back(f);
+  sim::SimOptions o;
+  o.min_write_gap = Millis(1000);
+  auto started = sim::Simulator::Start(t, o);
+  REQUIRE(started.ok());
+  auto& sim = *started;
+  rawhttp::RawConn c;
+  REQUIRE(c.Connect(PortOf(*sim)));
+  c.Send(Request("POST", "/v1/chat/completions", kStream));
+  auto head = c.ReadHead(std::chrono::milliseconds(5000));
+  REQUIRE(head);
+  std::string body;
+  int chunks = 0;
+  while (auto chunk = c.ReadChunk(std::chrono::milliseconds(5000))) {
+    REQUIRE_FALSE(chunk->empty());
+    body += *chunk;
+    chunks++;
+  }
+  CHECK(c.eof());
+  CHECK(Events(body).size() == 13);  // role + the 12 tokens before the cut
+  CHECK(chunks <= 2);                // the head, then one batch
+}
+
 }  // namespace
 }  // namespace detour
