@@ -1,6 +1,7 @@
 # `cmake --install build [--prefix P]` and `cpack -G DEB` (README "Install"): the binary,
 # the man page and the completions of bash, zsh and fish, each where its tool looks for it
-# (bash-completion's and zsh's and fish's vendor directories under the prefix).
+# (bash-completion's and zsh's and fish's vendor directories under the prefix), the shipped
+# traces and the examples.
 include(GNUInstallDirs)
 install(TARGETS detour RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES ${CMAKE_SOURCE_DIR}/man/detour.1 DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
@@ -10,6 +11,13 @@ install(FILES ${CMAKE_SOURCE_DIR}/completions/_detour
         DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/zsh/vendor-completions)
 install(FILES ${CMAKE_SOURCE_DIR}/completions/detour.fish
         DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/fish/vendor_completions.d)
+# The outage traces `detour bench` replays when given none (cli/bench.cc looks in
+# <prefix>/share/detour/traces), and the example configs and shell guide as documentation.
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/examples/traces/
+        DESTINATION ${CMAKE_INSTALL_DATAROOTDIR}/detour/traces)
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/examples/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples
+        PATTERN traces EXCLUDE)
+install(FILES ${CMAKE_SOURCE_DIR}/docs/shell-scripts.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 
 # The .deb: `cpack -G DEB` in the build directory -> detour_<version>_<arch>.deb. Its
 # Depends come from dpkg-shlibdeps (package dpkg-dev) over the binary, so they are exactly

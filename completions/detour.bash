@@ -11,7 +11,9 @@ _detour_options() {
   case $1 in
     "") echo "$global" ;;
     chat) echo "-m --model -s --system --no-stream --json --max-tokens --temperature -v --verbose $global" ;;
-    serve) echo "--listen $global" ;;
+    serve) echo "--listen --demo $global" ;;
+    sim) echo "--trace --listen --seed $global" ;;
+    bench) echo "--seed --speed --format -o --output --plot -m --model $global" ;;
     check) echo "-m --model --offline --format -o --output --timeout --allow-degraded --explain $global" ;;
     status) echo "--url -w --watch --format $global" ;;
     init) echo "-o --output --force --no-local $global" ;;
@@ -23,7 +25,7 @@ _detour_options() {
 _detour_takes_value() {
   case $1 in
     --config|--log-level|--log-format|--seed|-m|--model|-s|--system|--max-tokens|--temperature|\
-    --listen|--format|-o|--output|--timeout|--explain|--url) return 0 ;;
+    --listen|--format|-o|--output|--timeout|--explain|--url|--trace|--speed|--plot) return 0 ;;
   esac
   return 1
 }
@@ -32,6 +34,15 @@ _detour_takes_value() {
 _detour_ask() {
   local cfg=${_detour_config/#\~/$HOME}
   "${COMP_WORDS[0]}" __complete "$1" ${cfg:+--config "$cfg"} 2>/dev/null
+}
+
+# Trace files (.toml, or a [record] .jsonl) and directories.
+_detour_traces() {
+  local f
+  while IFS= read -r f; do
+    [[ -d $f || $f == *.toml || $f == *.jsonl ]] && COMPREPLY+=("$f")
+  done < <(compgen -f -- "$cur")
+  compopt -o filenames 2>/dev/null
 }
 
 _detour() {
@@ -65,13 +76,15 @@ _detour() {
 
   # The value of the option before the cursor.
   case $prev in
-    --config|-o|--output) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return 0 ;;
+    --config|-o|--output|--plot) COMPREPLY=($(compgen -f -- "$cur")); compopt -o filenames 2>/dev/null; return 0 ;;
+    --trace) _detour_traces; return 0 ;;
+    --speed) COMPREPLY=($(compgen -W "auto" -- "$cur")); return 0 ;;
     --log-level) COMPREPLY=($(compgen -W "error warn info debug trace" -- "$cur")); return 0 ;;
     --log-format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return 0 ;;
     -m|--model) COMPREPLY=($(compgen -W "$(_detour_ask models)" -- "$cur")); return 0 ;;
     --explain) COMPREPLY=($(compgen -W "$(_detour_ask rules)" -- "$cur")); return 0 ;;
     --format)
-      if [[ $sub == status ]]; then COMPREPLY=($(compgen -W "table json" -- "$cur"))
+      if [[ $sub == status || $sub == bench ]]; then COMPREPLY=($(compgen -W "table json" -- "$cur"))
       else COMPREPLY=($(compgen -W "table json junit github" -- "$cur")); fi
       return 0 ;;
     --seed|-s|--system|--max-tokens|--temperature|--listen|--timeout|--url) return 0 ;;
@@ -82,7 +95,8 @@ _detour() {
     return 0
   fi
   case $sub in
-    "") COMPREPLY=($(compgen -W "chat serve check status init config version" -- "$cur")) ;;
+    "") COMPREPLY=($(compgen -W "chat serve check status init config sim bench version" -- "$cur")) ;;
+    bench) _detour_traces ;;
     config) COMPREPLY=($(compgen -W "convert" -- "$cur")) ;;
     "config convert")  # a LiteLLM config.yaml: directories and YAML files
       local f

@@ -5,7 +5,8 @@
 
 # Options that take a value (their next word is not a subcommand).
 set -g __detour_valued --config --log-level --log-format --seed -m --model -s --system \
-    --max-tokens --temperature --listen --format -o --output --timeout --explain --url
+    --max-tokens --temperature --listen --format -o --output --timeout --explain --url \
+    --trace --speed --plot
 
 # The subcommand path on the line so far ("chat", "config convert"), or nothing.
 function __detour_subcommand
@@ -79,6 +80,8 @@ complete -c detour -n __detour_no_subcommand -a check -d 'lint the config and pr
 complete -c detour -n __detour_no_subcommand -a status -d "show a running serve's state"
 complete -c detour -n __detour_no_subcommand -a init -d 'write a starter detour.toml'
 complete -c detour -n __detour_no_subcommand -a config -d 'config file tools'
+complete -c detour -n __detour_no_subcommand -a sim -d "serve a trace's simulated providers"
+complete -c detour -n __detour_no_subcommand -a bench -d 'replay outage traces through three arms'
 complete -c detour -n __detour_no_subcommand -a version -d 'print the version and build info'
 
 # chat
@@ -92,6 +95,21 @@ complete -c detour -n '__detour_using chat' -s v -l verbose -d 'print each attem
 
 # serve
 complete -c detour -n '__detour_using serve' -l listen -x -d 'HOST:PORT to listen on'
+complete -c detour -n '__detour_using serve' -l demo -d 'two simulated providers, no keys needed'
+
+# sim
+complete -c detour -n '__detour_using sim' -l trace -r -F -d 'trace file (.toml or .jsonl)'
+complete -c detour -n '__detour_using sim' -l listen -x -d 'HOST:PORT on loopback'
+complete -c detour -n '__detour_using sim' -l seed -x -d 'fault schedule seed'
+
+# bench
+complete -c detour -n '__detour_using bench' -a '(__fish_complete_suffix .toml; __fish_complete_suffix .jsonl)' -d trace
+complete -c detour -n '__detour_using bench' -l seed -x -d 'fault schedule, traffic and routing seed'
+complete -c detour -n '__detour_using bench' -l speed -x -a auto -d 'times faster than real time'
+complete -c detour -n '__detour_using bench' -l format -x -a 'table json' -d 'report format'
+complete -c detour -n '__detour_using bench' -s o -l output -r -F -d 'write the report to FILE'
+complete -c detour -n '__detour_using bench' -l plot -r -F -d 'write an SVG chart to FILE'
+complete -c detour -n '__detour_using bench' -s m -l model -x -a '(__detour_ask models)' -d 'model group'
 
 # check
 complete -c detour -n '__detour_using check' -s m -l model -x -a '(__detour_ask models)' -d 'limit to these model groups'

@@ -20,6 +20,7 @@ const std::map<std::string, std::string>& Examples() {
       {"serve",
        "  detour serve                                # OpenAI-compatible on 127.0.0.1:4000\n"
        "  detour --config prod.toml serve --listen 127.0.0.1:8080\n"
+       "  detour serve --demo                         # no keys: simulated providers, a failover a minute in three\n"
        "  kill -HUP $(pidof detour)                   # reload the config, keep connections\n"},
       {"check",
        "  detour check                                # lint, then probe every deployment\n"
@@ -39,6 +40,13 @@ const std::map<std::string, std::string>& Examples() {
       {"config convert",
        "  detour config convert config.yaml > detour.toml   # LiteLLM -> detour\n"
        "  detour --config config.yaml check --offline        # or use the YAML as it is\n"},
+      {"sim",
+       "  detour sim --trace examples/traces/openai-5xx-incident.toml   # prints a base URL per provider\n"
+       "  detour sim --trace outages.jsonl --listen 127.0.0.1:9000       # replay a [record] file\n"},
+      {"bench",
+       "  detour bench                                # the shipped traces; no config found: the demo one\n"
+       "  detour --config detour.toml bench examples/traces/rate-limit-burst.toml\n"
+       "  detour bench --speed 10 --format json -o bench.json --plot bench.svg\n"},
       {"version",
        "  detour version                              # version, commit, compiler, OpenSSL\n"},
   };

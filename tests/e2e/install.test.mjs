@@ -1,11 +1,11 @@
-// `cmake --install BUILD --prefix P` (README "Install"): the binary, the man page and the
-// three shell completions land where each tool looks for them, byte for byte the files of
-// the source tree, and the installed binary runs. BUILD is the build directory of the
+// `cmake --install BUILD --prefix P` (README "Install"): the binary, the man page, the
+// three shell completions, the shipped traces and the examples land where they are looked
+// for, byte for byte the files of the source tree, and the installed binary runs. BUILD is the build directory of the
 // binary under test (DETOUR_BIN's directory); skipped when that is not a CMake build dir.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DETOUR, tempDir } from './lib.mjs';
 
@@ -25,6 +25,12 @@ test('cmake --install puts the binary, man page and completions in place', (t) =
     'share/zsh/vendor-completions/_detour': 'completions/_detour',
     'share/fish/vendor_completions.d/detour.fish': 'completions/detour.fish',
   };
+  // The traces `detour bench` replays when given none, and the example configs.
+  for (const f of readdirSync(join(ROOT, 'examples/traces')))
+    same[`share/detour/traces/${f}`] = `examples/traces/${f}`;
+  for (const f of readdirSync(join(ROOT, 'examples')).filter((f) => f.endsWith('.toml')))
+    same[`share/doc/detour/examples/${f}`] = `examples/${f}`;
+  same['share/doc/detour/shell-scripts.md'] = 'docs/shell-scripts.md';
   for (const [installed, src] of Object.entries(same)) {
     const at = join(prefix, installed);
     assert.ok(existsSync(at), `${installed} was not installed`);
