@@ -42,42 +42,78 @@ const latency = readJson('latency.json');
 // its median round, the ratio the median of the per-round ratios.
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const n = s.length;
   return n ? (n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2) : 0; };
-const rounds = [];
-for (let i = 1; fs.existsSync(path.join(work, `wrk_direct_${i}.txt`)); i++) {
-  rounds.push({ direct: parseWrk(read(`wrk_direct_${i}.txt`)), gateway: parseWrk(read(`wrk_gateway_${i}.txt`)),
-    gwCpu: Number(read(`wrk_gateway_${i}.cpu_ticks`)), fakeCpu: Number(read(`wrk_gateway_${i}.fake_cpu_ticks`)),
-    directFakeCpu: Number(read(`wrk_direct_${i}.cpu_ticks`)) });
+const mb = (kb) => Math.round((kb / 1024) * 10) / 10;
+const r1 = (x) => Math.round(x * 10) / 10;
+const r3 = (x) => Math.round(x * 1000) / 1000;
+const conns = config.wrk_conns && config.wrk_conns.length ? config.wrk_conns : [64];
+const nginxOn = config.nginx === 1 && fs.existsSync(path.join(work, 'latency_nginx.json'));
+const sum = (xs, f) => xs.reduce((s, r) => s + f(r), 0);
+const exists = (f) => fs.existsSync(path.join(work, f));
+
+// One connection count: per round, every arm's wrk figures and the proxies' CPU ticks.
+function throughputAt(c) {
+  const rounds = [];
+  for (let i = 1; exists(`wrk_direct_c${c}_${i}.txt`); i++) {
+    const arm = (a) => exists(`wrk_${a}_c${c}_${i}.txt`)
+      ? { ...parseWrk(read(`wrk_${a}_c${c}_${i}.txt`)), cpu: Number(read(`wrk_${a}_c${c}_${i}.cpu_ticks`)) } : null;
+    rounds.push({ direct: arm('direct'), gateway: arm('gateway'), nginx: arm('nginx'),
+      fakeCpu: Number(read(`wrk_gateway_c${c}_${i}.fake_cpu_ticks`)) });
+  }
+  const side = (k) => {
+    if (!rounds.length || !rounds[0][k]) return null;
+    const requests = sum(rounds, (r) => r[k].requests);
+    const cpuS = sum(rounds, (r) => r[k].cpu) / clk;
+    return {
+      requests_per_sec: median(rounds.map((r) => r[k].requests_per_sec)),
+      requests, non_2xx: sum(rounds, (r) => r[k].non_2xx), socket_errors: sum(rounds, (r) => r[k].socket_errors),
+      latency_p50_us: median(rounds.map((r) => r[k].latency_p50_us)),
+      latency_p99_us: median(rounds.map((r) => r[k].latency_p99_us)),
+      rounds_req_per_sec: rounds.map((r) => r[k].requests_per_sec),
+      // CPU of the process measured during this side's runs (the proxy; the fake for direct).
+      cpu_s: cpuS, cpu_us_per_request: requests ? r1((cpuS * 1e6) / requests) : null,
+    };
+  };
+  const perRound = (f) => median(rounds.map(f));
+  const out = { connections: c, direct: side('direct'), gateway: side('gateway'), nginx: side('nginx'),
+    ratio_to_direct: perRound((r) => r.gateway.requests_per_sec / r.direct.requests_per_sec),
+    round_ratios_to_direct: rounds.map((r) => r3(r.gateway.requests_per_sec / r.direct.requests_per_sec)),
+    fake_cpu_s_during_gateway_run: sum(rounds, (r) => r.fakeCpu) / clk };
+  if (out.nginx) {
+    out.ratio_to_nginx = perRound((r) => r.gateway.requests_per_sec / r.nginx.requests_per_sec);
+    out.round_ratios_to_nginx = rounds.map((r) => r3(r.gateway.requests_per_sec / r.nginx.requests_per_sec));
+    out.cpu_ratio_to_nginx = out.gateway.cpu_us_per_request / out.nginx.cpu_us_per_request;
+  }
+  return out;
 }
-const sum = (f) => rounds.reduce((s, r) => s + f(r), 0);
-const side = (k) => ({
-  requests_per_sec: median(rounds.map((r) => r[k].requests_per_sec)),
-  requests: sum((r) => r[k].requests),
-  non_2xx: sum((r) => r[k].non_2xx),
-  socket_errors: sum((r) => r[k].socket_errors),
-  latency_p50_us: median(rounds.map((r) => r[k].latency_p50_us)),
-  latency_p99_us: median(rounds.map((r) => r[k].latency_p99_us)),
-  rounds_req_per_sec: rounds.map((r) => r[k].requests_per_sec),
-});
-const wrkDirect = side('direct');
-const wrkGateway = side('gateway');
-const roundRatios = rounds.map((r) => r.gateway.requests_per_sec / r.direct.requests_per_sec);
-const gwCpuS = sum((r) => r.gwCpu) / clk;
-const fakeCpuS = sum((r) => r.fakeCpu) / clk;
-const directFakeCpuS = sum((r) => r.directFakeCpu) / clk;
+
+const throughput = conns.map(throughputAt);
+const at = (c) => throughput.find((t) => t.connections === c) ?? throughput.at(-1);
+const main = at(64);
 const afterWrk = readJson('after_wrk.json');
 const streams = readJson('streams.json');
 const sproc = readJson('streams_proc.json');
+const latencyNginx = nginxOn ? readJson('latency_nginx.json') : null;
+const streamsNginx = nginxOn ? readJson('streams_nginx.json') : null;
+const sprocNginx = nginxOn ? readJson('streams_nginx_proc.json') : null;
 
-const mb = (kb) => Math.round((kb / 1024) * 10) / 10;
-const r1 = (x) => Math.round(x * 10) / 10;
-const ratio = median(roundRatios);
 const peakKb = Math.max(sproc.hwm_kb, sproc.sampled_peak_kb);
+const maxCpuRatio = nginxOn ? Math.max(...throughput.map((t) => t.cpu_ratio_to_nginx)) : null;
+const clean = main.gateway.non_2xx === 0 && main.direct.non_2xx === 0;
 
-const targets = {
+// The floor's targets (the hot-path issue) when the nginx arm ran; else absolute ones.
+const targets = nginxOn ? {
+  cpu_per_request_vs_nginx: { value: r3(maxCpuRatio), limit: 1.3, pass: maxCpuRatio <= 1.3 },
+  throughput_c64_vs_nginx: { value: r3(main.ratio_to_nginx), limit: 0.8, pass: main.ratio_to_nginx >= 0.8 && clean },
+  added_p99_vs_nginx: { value: r3(latency.added_p99_us / latencyNginx.added_p99_us), limit: 2,
+                        pass: latency.added_p99_us <= 2 * latencyNginx.added_p99_us },
+  streams_first_event_p99: { value_ms: streams.ttfb_ms.p99, limit_ms: 20,
+                             pass: streams.completed === streams.streams && streams.ttfb_ms.p99 <= 20 },
+  streams_peak_rss: { value_mb: mb(peakKb), limit_mb: 60, pass: peakKb <= 60 * 1024 },
+  idle_rss: { value_mb: mb(idle.rss_kb), limit_mb: 10, pass: idle.rss_kb <= 10 * 1024 },
+} : {
   added_p50: { value_us: latency.added_p50_us, limit_us: 60, pass: latency.added_p50_us <= 60 },
   added_p99: { value_us: latency.added_p99_us, limit_us: 250, pass: latency.added_p99_us <= 250 },
-  throughput_ratio: { value: r1(ratio * 100) / 100, limit: 0.5,
-                      pass: ratio >= 0.5 && wrkGateway.non_2xx === 0 && wrkDirect.non_2xx === 0 },
+  throughput_ratio: { value: r3(main.ratio_to_direct), limit: 0.5, pass: main.ratio_to_direct >= 0.5 && clean },
   streams: { completed: streams.completed, of: streams.streams, peak_rss_mb: mb(peakKb), limit_mb: 150,
              pass: streams.completed === streams.streams && peakKb <= 150 * 1024 },
   idle_rss: { value_mb: mb(idle.rss_kb), limit_mb: 15, pass: idle.rss_kb <= 15 * 1024 },
@@ -88,51 +124,60 @@ const result = {
   config,
   idle: { ...idle, rss_mb: mb(idle.rss_kb) },
   latency,
-  throughput: {
-    direct: wrkDirect, gateway: wrkGateway, ratio: Math.round(ratio * 1000) / 1000,
-    round_ratios: roundRatios.map((x) => Math.round(x * 1000) / 1000),
-    // CPU seconds burnt during the gateway run, per request, in microseconds.
-    detour_cpu_s: gwCpuS, fake_cpu_s_during_gateway_run: fakeCpuS,
-    fake_cpu_s_during_direct_run: directFakeCpuS,
-    detour_cpu_us_per_request: wrkGateway.requests ? r1((gwCpuS * 1e6) / wrkGateway.requests) : null,
-    fake_cpu_us_per_request_direct: wrkDirect.requests ? r1((directFakeCpuS * 1e6) / wrkDirect.requests) : null,
-    detour_threads_after: afterWrk.threads_after, detour_rss_mb_after: mb(afterWrk.rss_kb_after),
-  },
+  latency_nginx: latencyNginx,
+  throughput,
+  detour_threads_after_wrk: afterWrk.threads_after, detour_rss_mb_after_wrk: mb(afterWrk.rss_kb_after),
   streams: { ...streams, detour: { ...sproc, peak_rss_mb: mb(peakKb), cpu_s: sproc.cpu_ticks / clk } },
+  streams_nginx: nginxOn ? { ...streamsNginx, nginx: { ...sprocNginx, worker_peak_rss_mb: mb(sprocNginx.hwm_kb) } } : null,
   targets,
 };
 fs.writeFileSync(args.out, JSON.stringify(result, null, 2) + '\n');
 
 const mark = (ok) => (ok ? 'pass' : 'MISS');
+const pct = (x) => `${(x * 100).toFixed(1)} %`;
+const target = (t, text) => (t ? `${text}  ${mark(t.pass)}` : '');
 const rows = [
   ['latency direct p50 / p99', `${latency.direct.p50_us.toFixed(1)} / ${latency.direct.p99_us.toFixed(1)} us`, ''],
-  ['latency gateway p50 / p99', `${latency.gateway.p50_us.toFixed(1)} / ${latency.gateway.p99_us.toFixed(1)} us`, ''],
-  ['added latency p50', `${latency.added_p50_us.toFixed(1)} us`, `<= 60 us   ${mark(targets.added_p50.pass)}`],
-  ['added latency p99', `${latency.added_p99_us.toFixed(1)} us`, `<= 250 us  ${mark(targets.added_p99.pass)}`],
-  ['paired diff p50 / p99', `${latency.paired_diff_p50_us.toFixed(1)} / ${latency.paired_diff_p99_us.toFixed(1)} us`, ''],
-  ['throughput direct', `${r1(wrkDirect.requests_per_sec)} req/s`, ''],
-  ['throughput gateway', `${r1(wrkGateway.requests_per_sec)} req/s`, ''],
-  ['throughput ratio (median)', `${(ratio * 100).toFixed(1)} %`, `>= 50 %    ${mark(targets.throughput_ratio.pass)}`],
-  ['ratio per round', roundRatios.map((x) => (x * 100).toFixed(0)).join(' ') + ' %', ''],
-  ['detour CPU per request', `${result.throughput.detour_cpu_us_per_request} us`, ''],
-  ['streams completed', `${streams.completed} / ${streams.streams}`, ''],
-  ['streams wall time', `${streams.wall_ms} ms`, ''],
-  ['stream duration p50 / p99', `${streams.duration_ms.p50} / ${streams.duration_ms.p99} ms`, ''],
-  ['stream TCP connect p50 / p99', streams.connect_ms
-    ? `${streams.connect_ms.p50} / ${streams.connect_ms.p99} ms (${streams.connect_ms.over_900ms} over 0.9 s)` : 'n/a', ''],
-  ['listen queue overflows', `${sproc.listen_overflows} (during the streams run)`, ''],
-  ['streams peak RSS', `${mb(peakKb)} MB (threads max ${sproc.max_threads})`,
-   `<= 150 MB  ${mark(targets.streams.pass)}`],
-  ['idle RSS', `${mb(idle.rss_kb)} MB (threads ${idle.threads})`, `<= 15 MB   ${mark(targets.idle_rss.pass)}`],
+  ['added latency c=1 p50 / p99, detour', `${latency.added_p50_us.toFixed(1)} / ${latency.added_p99_us.toFixed(1)} us`,
+   target(targets.added_p99, '<= 250 us (p99)')],
 ];
+if (nginxOn) {
+  rows.push(['added latency c=1 p50 / p99, nginx', `${latencyNginx.added_p50_us.toFixed(1)} / ${latencyNginx.added_p99_us.toFixed(1)} us`, '']);
+  rows.push(['added p99 detour / nginx', `${targets.added_p99_vs_nginx.value}x`, target(targets.added_p99_vs_nginx, '<= 2x')]);
+}
+for (const t of throughput) {
+  const c = t.connections;
+  rows.push([`req/s c=${c} direct / detour${t.nginx ? ' / nginx' : ''}`,
+    [t.direct, t.gateway, t.nginx].filter(Boolean).map((x) => r1(x.requests_per_sec)).join(' / '), '']);
+  rows.push([`  detour / direct`, `${pct(t.ratio_to_direct)} (rounds ${t.round_ratios_to_direct.map((x) => (x * 100).toFixed(0)).join(' ')})`,
+    c === main.connections ? target(targets.throughput_ratio, '>= 50 %') : '']);
+  if (t.nginx) {
+    rows.push([`  detour / nginx`, `${pct(t.ratio_to_nginx)} (rounds ${t.round_ratios_to_nginx.map((x) => (x * 100).toFixed(0)).join(' ')})`,
+      c === main.connections ? target(targets.throughput_c64_vs_nginx, '>= 80 %') : '']);
+    rows.push([`  CPU/request detour / nginx`, `${t.gateway.cpu_us_per_request} / ${t.nginx.cpu_us_per_request} us = ${t.cpu_ratio_to_nginx.toFixed(2)}x`,
+      target(targets.cpu_per_request_vs_nginx, '<= 1.3x')]);
+  } else {
+    rows.push([`  CPU/request detour`, `${t.gateway.cpu_us_per_request} us`, '']);
+  }
+}
+rows.push(['streams completed', `${streams.completed} / ${streams.streams}`, target(targets.streams, '')]);
+rows.push(['stream first byte p50 / p99, detour', `${streams.ttfb_ms.p50} / ${streams.ttfb_ms.p99} ms`,
+  target(targets.streams_first_event_p99, '<= 20 ms')]);
+if (nginxOn) rows.push(['stream first byte p50 / p99, nginx', `${streamsNginx.ttfb_ms.p50} / ${streamsNginx.ttfb_ms.p99} ms (${streamsNginx.completed} / ${streamsNginx.streams} completed)`, '']);
+rows.push(['stream duration p50 / p99', `${streams.duration_ms.p50} / ${streams.duration_ms.p99} ms`, '']);
+rows.push(['listen queue overflows', `${sproc.listen_overflows} (during the streams run)`, '']);
+rows.push(['streams peak RSS, detour', `${mb(peakKb)} MB (threads max ${sproc.max_threads})`,
+  nginxOn ? target(targets.streams_peak_rss, '<= 60 MB') : target(targets.streams, '<= 150 MB')]);
+if (nginxOn) rows.push(['streams peak RSS, nginx worker', `${mb(sprocNginx.hwm_kb)} MB`, '']);
+rows.push(['idle RSS', `${mb(idle.rss_kb)} MB (threads ${idle.threads})`,
+  target(targets.idle_rss, nginxOn ? '<= 10 MB' : '<= 15 MB')]);
 const w0 = Math.max(...rows.map((r) => r[0].length));
 const w1 = Math.max(...rows.map((r) => r[1].length));
 console.log(`\n${'measure'.padEnd(w0)}  ${'value'.padEnd(w1)}  target`);
 console.log('-'.repeat(w0 + w1 + 22));
 for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padEnd(w1)}  ${c}`);
 if (Object.keys(streams.failures).length) console.log(`stream failures: ${JSON.stringify(streams.failures)}`);
-if (wrkGateway.non_2xx || wrkDirect.non_2xx)
-  console.log(`wrk non-2xx: direct ${wrkDirect.non_2xx}, gateway ${wrkGateway.non_2xx}`);
+if (!clean) console.log(`wrk non-2xx at c=${main.connections}: direct ${main.direct.non_2xx}, gateway ${main.gateway.non_2xx}`);
 console.log(`\nwritten: ${args.out}`);
 const allPass = Object.values(targets).every((t) => t.pass);
 process.exit(args.strict && !allPass ? 1 : 0);

@@ -3,13 +3,17 @@
 #   bench/run.sh
 # Builds detour, fake_upstream and bench_latency_client if needed, starts two fake
 # upstreams (non-stream replies; slow 64-delta streams) and one detour in front of both,
-# all on free loopback ports, then measures idle RSS, added latency at concurrency 1,
-# throughput (wrk) and 1000 concurrent streams. Prints a table and writes
-# bench/results/latest.json. Every process it starts is stopped on exit (trap).
+# all on free loopback ports, and the floor beside it: Debian's nginx as a plain reverse
+# proxy with upstream keep-alive in front of the same fakes (one worker process, no
+# routing, no JSON). Then measures idle RSS, added latency at concurrency 1, throughput
+# and CPU per request (wrk, at each of BENCH_WRK_CONNS_LIST) and 1000 concurrent streams,
+# for detour and for nginx, and reports detour's figures as ratios to nginx's. Prints a
+# table and writes bench/results/latest.json. Every process it starts is stopped on exit.
 # Tunables (env): BENCH_BUILD_DIR, BENCH_LAT_REQUESTS (2000), BENCH_LAT_BLOCK (100),
-# BENCH_LAT_WARMUP (200), BENCH_WRK_SECONDS (10), BENCH_WRK_CONNS (64), BENCH_WRK_THREADS
-# (2), BENCH_STREAMS (1000), BENCH_DELTAS (64), BENCH_CHUNK_MS (20),
-# BENCH_STREAM_TIMEOUT_MS (60000), BENCH_STRICT (1: exit 1 when a target is missed).
+# BENCH_LAT_WARMUP (200), BENCH_WRK_SECONDS (4), BENCH_WRK_ROUNDS (4),
+# BENCH_WRK_CONNS_LIST ("16 64"), BENCH_WRK_THREADS (2), BENCH_STREAMS (1000),
+# BENCH_DELTAS (64), BENCH_CHUNK_MS (20), BENCH_STREAM_TIMEOUT_MS (60000), BENCH_NGINX
+# (1; 0 skips the nginx arm), BENCH_STRICT (1: exit 1 when a target is missed).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -20,8 +24,9 @@ LAT_REQUESTS=${BENCH_LAT_REQUESTS:-2000}
 LAT_BLOCK=${BENCH_LAT_BLOCK:-100}
 LAT_WARMUP=${BENCH_LAT_WARMUP:-200}
 WRK_SECONDS=${BENCH_WRK_SECONDS:-4}
-WRK_ROUNDS=${BENCH_WRK_ROUNDS:-6}
-WRK_CONNS=${BENCH_WRK_CONNS:-64}
+WRK_ROUNDS=${BENCH_WRK_ROUNDS:-4}
+WRK_CONNS_LIST=${BENCH_WRK_CONNS_LIST:-${BENCH_WRK_CONNS:-16 64}}
+NGINX=${BENCH_NGINX:-1}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
 STREAMS=${BENCH_STREAMS:-1000}
 DELTAS=${BENCH_DELTAS:-64}
@@ -51,6 +56,9 @@ trap 'exit 130' INT TERM
 build() {
   command -v wrk >/dev/null || die "wrk not found (apt-get install wrk)"
   command -v node >/dev/null || die "node not found"
+  if [[ $NGINX == 1 ]] && ! command -v nginx >/dev/null && [[ ! -x /usr/sbin/nginx ]]; then
+    die "nginx not found (scripts/setup.sh --bench installs it; BENCH_NGINX=0 skips the nginx arm)"
+  fi
   if [[ ! -f $BUILD/CMakeCache.txt ]]; then
     cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   fi
@@ -106,6 +114,53 @@ EOF
     sed -E 's|.*127\.0\.0\.1:([0-9]+).*|\1|')
 }
 
+free_port() {
+  node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'
+}
+
+# nginx as a plain reverse proxy: one worker, upstream keep-alive, no buffering of streams
+# (what a gateway must do), access log off. One port per upstream, since nginx does not
+# read the JSON body to route by model. -> NGINX_PID (master), NGINX_WORKER, NGX_REPLY_PORT,
+# NGX_STREAM_PORT
+start_nginx() {
+  NGX_REPLY_PORT=$(free_port); NGX_STREAM_PORT=$(free_port)
+  mkdir -p "$WORK/nginx/logs"
+  cat >"$WORK/nginx/nginx.conf" <<NGINXCONF
+daemon off;
+master_process on;
+worker_processes 1;
+worker_rlimit_nofile 65536;
+error_log $WORK/nginx/error.log warn;
+pid $WORK/nginx/nginx.pid;
+events { worker_connections 16384; multi_accept on; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/nginx/body;
+  proxy_temp_path $WORK/nginx/proxy;
+  upstream reply { server 127.0.0.1:$REPLY_PORT; keepalive 128; }
+  upstream stream { server 127.0.0.1:$STREAM_PORT; keepalive 128; }
+  proxy_http_version 1.1;
+  proxy_set_header Connection "";
+  proxy_buffering off;
+  proxy_read_timeout 120s;
+  keepalive_requests 1000000;
+  server { listen 127.0.0.1:$NGX_REPLY_PORT; location / { proxy_pass http://reply; } }
+  server { listen 127.0.0.1:$NGX_STREAM_PORT; location / { proxy_pass http://stream; } }
+}
+NGINXCONF
+  local bin; bin=$(command -v nginx || echo /usr/sbin/nginx)
+  "$bin" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" 2>"$WORK/nginx/stderr" &
+  NGINX_PID=$!
+  PIDS+=("$NGINX_PID")
+  for _ in $(seq 100); do
+    [[ $(post "$NGX_REPLY_PORT" m 2>/dev/null) == 200 ]] && break
+    kill -0 "$NGINX_PID" 2>/dev/null || { cat "$WORK/nginx/stderr" "$WORK/nginx/error.log" >&2; die "nginx exited"; }
+    sleep 0.1
+  done
+  NGINX_WORKER=$(pgrep -P "$NGINX_PID" | head -1)
+  [[ -n $NGINX_WORKER ]] || die "no nginx worker process"
+}
+
 post() {  # port model [stream]
   local body="{\"model\":\"$2\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]${3:+,\"stream\":true}}"
   curl -sS --max-time 10 -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
@@ -137,34 +192,46 @@ measure_latency() {
   "$BUILD/bench_latency_client" --direct "$REPLY_PORT" --gateway "$GW_PORT" \
     --requests "$LAT_REQUESTS" --block "$LAT_BLOCK" --warmup "$LAT_WARMUP" \
     --raw "$RESULTS/latency_raw.csv" >"$WORK/latency.json" || die "latency client failed"
+  [[ $NGINX == 1 ]] || return 0
+  log "latency: the same through nginx"
+  "$BUILD/bench_latency_client" --direct "$REPLY_PORT" --gateway "$NGX_REPLY_PORT" \
+    --requests "$LAT_REQUESTS" --block "$LAT_BLOCK" --warmup "$LAT_WARMUP" \
+    >"$WORK/latency_nginx.json" || die "latency client (nginx) failed"
 }
 
-run_wrk() {  # name port model pid
+run_wrk() {  # name port model pid connections
   local t0 t1
   t0=$(cpu_ticks "$4")
-  BENCH_MODEL=$3 wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"${WRK_SECONDS}s" --latency \
+  BENCH_MODEL=$3 wrk -t"$WRK_THREADS" -c"$5" -d"${WRK_SECONDS}s" --latency \
     -s "$BENCH/post.lua" "http://127.0.0.1:$2/v1/chat/completions" >"$WORK/wrk_$1.txt" 2>&1 ||
     { cat "$WORK/wrk_$1.txt" >&2; die "wrk $1 failed"; }
   t1=$(cpu_ticks "$4")
   echo "$((t1 - t0))" >"$WORK/wrk_$1.cpu_ticks"
 }
 
-# Rounds of direct and gateway runs in ABBA order, so a machine whose speed drifts (a
-# shared VM) biases neither side; the ratio is taken per round (adjacent runs).
+# Rounds of direct, detour and nginx runs, the order reversed every other round, so a
+# machine whose speed drifts (a shared VM) biases no side; ratios are taken per round
+# (adjacent runs), at each connection count of WRK_CONNS_LIST. Files:
+# wrk_<arm>_c<conns>_<round>.txt and .cpu_ticks (the proxy's CPU; the fake's for direct),
+# wrk_gateway_c<conns>_<round>.fake_cpu_ticks.
 measure_throughput() {
-  log "throughput: $WRK_ROUNDS rounds of wrk -t$WRK_THREADS -c$WRK_CONNS -d${WRK_SECONDS}s, direct and gateway interleaved"
-  local i f0 f1
-  for ((i = 1; i <= WRK_ROUNDS; i++)); do
-    if ((i % 2)); then
-      run_wrk "direct_$i" "$REPLY_PORT" m "$REPLY_PID"
-      f0=$(cpu_ticks "$REPLY_PID"); run_wrk "gateway_$i" "$GW_PORT" bench "$DETOUR_PID"
-      f1=$(cpu_ticks "$REPLY_PID")
-    else
-      f0=$(cpu_ticks "$REPLY_PID"); run_wrk "gateway_$i" "$GW_PORT" bench "$DETOUR_PID"
-      f1=$(cpu_ticks "$REPLY_PID")
-      run_wrk "direct_$i" "$REPLY_PORT" m "$REPLY_PID"
-    fi
-    echo "$((f1 - f0))" >"$WORK/wrk_gateway_$i.fake_cpu_ticks"
+  local arms=(direct gateway) c i a f0 f1
+  [[ $NGINX == 1 ]] && arms+=(nginx)
+  for c in $WRK_CONNS_LIST; do
+    log "throughput: $WRK_ROUNDS rounds of wrk -t$WRK_THREADS -c$c -d${WRK_SECONDS}s: ${arms[*]}"
+    for ((i = 1; i <= WRK_ROUNDS; i++)); do
+      local order=("${arms[@]}")
+      ((i % 2)) || order=($(printf '%s\n' "${arms[@]}" | tac))
+      for a in "${order[@]}"; do
+        case $a in
+          direct) run_wrk "direct_c${c}_$i" "$REPLY_PORT" m "$REPLY_PID" "$c" ;;
+          gateway)
+            f0=$(cpu_ticks "$REPLY_PID"); run_wrk "gateway_c${c}_$i" "$GW_PORT" bench "$DETOUR_PID" "$c"
+            f1=$(cpu_ticks "$REPLY_PID"); echo "$((f1 - f0))" >"$WORK/wrk_gateway_c${c}_$i.fake_cpu_ticks" ;;
+          nginx) run_wrk "nginx_c${c}_$i" "$NGX_REPLY_PORT" m "$NGINX_WORKER" "$c" ;;
+        esac
+      done
+    done
   done
   printf '{"threads_after": %s, "rss_kb_after": %s}\n' "$(threads_of "$DETOUR_PID")" \
     "$(status_kb "$DETOUR_PID" VmRSS)" >"$WORK/after_wrk.json"
@@ -201,6 +268,14 @@ measure_streams() {
     "$rss0" "$thr0" "$hwm" "$peak" "$(wc -l <"$WORK/samples.txt")" "$maxthr" "$((t1 - t0))" \
     "$(($(netstat_field ListenOverflows) - lo0))" "$(($(netstat_field ListenDrops) - ld0))" \
     "$(status_kb "$DETOUR_PID" VmRSS)" "$(threads_of "$DETOUR_PID")" >"$WORK/streams_proc.json"
+  [[ $NGINX == 1 ]] || return 0
+  log "streams: the same through nginx"
+  echo 5 >"/proc/$NGINX_WORKER/clear_refs" 2>/dev/null || true
+  node "$BENCH/streams.mjs" --port "$NGX_STREAM_PORT" --streams "$STREAMS" --expect "$DELTAS" \
+    --timeout-ms "$STREAM_TIMEOUT_MS" --model m >"$WORK/streams_nginx.json" ||
+    die "streams.mjs (nginx) failed"
+  printf '{"hwm_kb": %s, "master_rss_kb": %s}\n' "$(status_kb "$NGINX_WORKER" VmHWM)" \
+    "$(status_kb "$NGINX_PID" VmRSS)" >"$WORK/streams_nginx_proc.json"
 }
 
 main() {
@@ -218,6 +293,10 @@ main() {
   STREAM_PID=$FAKE_PID STREAM_PORT=$FAKE_PORT
   start_detour
   log "fake reply :$REPLY_PORT, fake stream :$STREAM_PORT, detour :$GW_PORT (pid $DETOUR_PID)"
+  if [[ $NGINX == 1 ]]; then
+    start_nginx
+    log "nginx :$NGX_REPLY_PORT (reply), :$NGX_STREAM_PORT (stream), worker pid $NGINX_WORKER"
+  fi
 
   measure_idle
   measure_latency
@@ -226,7 +305,7 @@ main() {
 
   local clk; clk=$(getconf CLK_TCK)
   node "$BENCH/report.mjs" --work "$WORK" --out "$RESULTS/latest.json" --clk-tck "$clk" \
-    --config "{\"lat_requests\": $LAT_REQUESTS, \"lat_block\": $LAT_BLOCK, \"wrk_seconds\": $WRK_SECONDS, \"wrk_rounds\": $WRK_ROUNDS, \"wrk_conns\": $WRK_CONNS, \"wrk_threads\": $WRK_THREADS, \"streams\": $STREAMS, \"deltas\": $DELTAS, \"chunk_ms\": $CHUNK_MS, \"nproc\": $(nproc), \"detour_commit\": \"$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)\"}" \
+    --config "{\"lat_requests\": $LAT_REQUESTS, \"lat_block\": $LAT_BLOCK, \"wrk_seconds\": $WRK_SECONDS, \"wrk_rounds\": $WRK_ROUNDS, \"wrk_conns\": [${WRK_CONNS_LIST// /, }], \"nginx\": $NGINX, \"wrk_threads\": $WRK_THREADS, \"streams\": $STREAMS, \"deltas\": $DELTAS, \"chunk_ms\": $CHUNK_MS, \"nproc\": $(nproc), \"detour_commit\": \"$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)\"}" \
     ${BENCH_STRICT:+--strict}
 }
 

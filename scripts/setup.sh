@@ -3,7 +3,7 @@
 #   scripts/setup.sh          build deps + build
 #   scripts/setup.sh --test   also the test deps (node, npm packages, curl; zsh and fish for
 #                             the completion tests, man-db for the man page test)
-#   scripts/setup.sh --bench  also the benchmark deps (wrk)
+#   scripts/setup.sh --bench  also the benchmark deps (wrk, and nginx as the floor to compare with)
 #   scripts/setup.sh --sanitize  also clang + compiler-rt, and the ASan+UBSan build of the
 #                             unit tests in build-asan (run: ctest --test-dir build-asan -R unit)
 #   scripts/setup.sh --fuzz   also clang + libFuzzer (then scripts/fuzz.sh builds build-fuzz)
@@ -26,7 +26,7 @@ pkgs="build-essential cmake pkg-config libcli11-dev nlohmann-json3-dev \
 libtomlplusplus-dev libyaml-cpp-dev doctest-dev libssl-dev"
 # chromium: the status page test drives Debian's browser through playwright-core (no download).
 [ $want_test = 1 ] && pkgs="$pkgs curl nodejs npm chromium zsh fish man-db"
-[ $want_bench = 1 ] && pkgs="$pkgs wrk python3"
+[ $want_bench = 1 ] && pkgs="$pkgs wrk python3 nginx-light"
 # clang 14 is Debian 12's default; libclang-rt-14-dev holds the ASan/UBSan runtimes and
 # libFuzzer (libclang_rt.fuzzer-x86_64.a).
 if [ $want_sanitize = 1 ] || [ $want_fuzz = 1 ]; then pkgs="$pkgs clang-14 libclang-rt-14-dev"; fi
