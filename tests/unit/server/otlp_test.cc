@@ -9,6 +9,7 @@
 
 #include "server/otlp_exporter.h"
 #include "server/otlp_spans.h"
+#include "unit/server/report_fixture.h"
 #include "unit/net/http_server_test_util.h"
 
 namespace detour {
@@ -16,41 +17,14 @@ namespace {
 
 using nlohmann::json;
 
-WallTime At(int64_t ms) { return WallTime(std::chrono::milliseconds(1796576584120 + ms)); }
+using report_fixture::At;
 
 RequestReport FellBack() {
-  RequestReport r;
-  r.id = "req_00000000000000ab";
-  r.started = At(0);
-  r.total = Millis(900);
-  r.team = "search";
-  r.requested = "fast";
-  r.ok = true;
-  r.status = 200;
-  r.deployment = "claude";
-  r.group = "backup";
-  AttemptRecord failed;
-  failed.number = 1;
-  failed.deployment = "gpt";
-  failed.provider_model = "openai/gpt-4o";
-  failed.group = "fast";
-  failed.kind = ErrorKind::kServerError;
-  failed.status = 503;
-  failed.started = At(1);
-  failed.elapsed = Millis(100);
-  AttemptRecord ok;
-  ok.number = 2;
-  ok.deployment = "claude";
-  ok.provider_model = "anthropic/claude-sonnet-4-6";
-  ok.group = "backup";
-  ok.ok = true;
-  ok.started = At(150);
-  ok.elapsed = Millis(700);
+  AttemptRecord ok = report_fixture::Succeeded({2, "claude", "anthropic/claude-sonnet-4-6", "backup", 150, 700});
   ok.usage = {12, 30};
-  r.attempts = {failed, ok};
-  r.usage = {12, 30};
-  r.cost_usd = 0.5;
-  return r;
+  return report_fixture::Answered(
+      "claude", "backup", 900,
+      {report_fixture::Failed({1, "gpt", "openai/gpt-4o", "fast", 1, 100}, ErrorKind::kServerError, 503), ok}, 0.5);
 }
 
 // attributes [{key, value: {stringValue|intValue|...}}] -> key -> the value object

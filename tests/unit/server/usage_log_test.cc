@@ -12,12 +12,13 @@
 
 #include "server/record_log.h"
 #include "server/usage_log.h"
+#include "unit/server/report_fixture.h"
 
 namespace detour {
 namespace {
 
 // 2026-12-06T17:03:04.120Z
-WallTime At(int64_t ms) { return WallTime(std::chrono::milliseconds(1796576584120 + ms)); }
+using report_fixture::At;
 
 std::string TempPath(const std::string& name) {
   return "/tmp/detour-test-" + std::to_string(getpid()) + "-" + name;
@@ -31,38 +32,12 @@ std::string ReadAll(const std::string& path) {
 }
 
 RequestReport Answered() {
-  RequestReport r;
-  r.id = "req_00000000000000ab";
-  r.started = At(0);
-  r.total = Millis(812);
-  r.team = "search";
-  r.requested = "fast";
-  r.ok = true;
-  r.status = 200;
-  r.deployment = "openai/gpt-4o";
-  r.group = "fast";
-  AttemptRecord failed;
-  failed.number = 1;
-  failed.deployment = "azure/gpt-4o";
-  failed.provider_model = "azure/gpt-4o";
-  failed.group = "fast";
-  failed.kind = ErrorKind::kRateLimit;
-  failed.status = 429;
-  failed.started = At(0);
-  failed.elapsed = Millis(12);
-  AttemptRecord ok;
-  ok.number = 2;
-  ok.deployment = "openai/gpt-4o";
-  ok.provider_model = "openai/gpt-4o";
-  ok.group = "fast";
-  ok.ok = true;
-  ok.started = At(300);
-  ok.elapsed = Millis(512);
+  AttemptRecord ok = report_fixture::Succeeded({2, "openai/gpt-4o", "openai/gpt-4o", "fast", 300, 512});
   ok.first_token = Millis(140);
-  r.attempts = {failed, ok};
-  r.usage = {12, 30};
-  r.cost_usd = 0.00042;
-  return r;
+  return report_fixture::Answered(
+      "openai/gpt-4o", "fast", 812,
+      {report_fixture::Failed({1, "azure/gpt-4o", "azure/gpt-4o", "fast", 0, 12}, ErrorKind::kRateLimit, 429), ok},
+      0.00042);
 }
 
 TEST_CASE("usage line: the shared format, field by field and in order") {
