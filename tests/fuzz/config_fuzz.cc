@@ -14,18 +14,9 @@
 #include "config/load.h"
 #include "fuzz/fuzz_util.h"
 
-namespace {
-
-std::optional<std::string> FakeEnv(const std::string& name) {
-  if (name.rfind("UNSET", 0) == 0) return std::nullopt;
-  return "value-of-" + name;
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);
-  static const detour::EnvLookup env = FakeEnv;
+  static const detour::EnvLookup env = detour::fuzz::FakeEnv;
   auto loaded = detour::LoadConfigText(text, "fuzz.toml", env);
   if (!loaded.ok()) {
     const auto& issues = loaded.error().issues;

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace detour::fuzz {
@@ -23,6 +25,13 @@ namespace detour::fuzz {
       std::abort();                                                                    \
     }                                                                                  \
   } while (0)
+
+// The environment the config loaders see: names starting with "UNSET" are unset, every
+// other name has a value, so a run never depends on the machine.
+inline std::optional<std::string> FakeEnv(const std::string& name) {
+  if (name.rfind("UNSET", 0) == 0) return std::nullopt;
+  return "value-of-" + name;
+}
 
 // A deterministic PRNG seeded from the input (FNV-1a, then splitmix64 steps).
 class InputRng {

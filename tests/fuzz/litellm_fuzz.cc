@@ -15,15 +15,6 @@
 #include "config/litellm.h"
 #include "fuzz/fuzz_util.h"
 
-namespace {
-
-std::optional<std::string> FakeEnv(const std::string& name) {
-  if (name.rfind("UNSET", 0) == 0) return std::nullopt;
-  return "value-of-" + name;
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);
   auto converted = detour::ConvertLiteLLM(text, "fuzz.yaml", detour::SecretStyle::kReference);
@@ -36,7 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   int toml_lines = static_cast<int>(std::count(converted->toml.begin(), converted->toml.end(), '\n'));
   FUZZ_CHECK(static_cast<int>(converted->yaml_lines.size()) >= toml_lines);
   for (int line : converted->yaml_lines) FUZZ_CHECK(line >= 0 && line <= yaml_lines);
-  static const detour::EnvLookup env = FakeEnv;
+  static const detour::EnvLookup env = detour::fuzz::FakeEnv;
   auto loaded = detour::LoadLiteLLMTextForLint(text, "fuzz.yaml", env);
   if (!loaded.ok()) {
     for (const auto& issue : loaded.error().issues) FUZZ_CHECK(!issue.message.empty());
