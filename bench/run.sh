@@ -14,6 +14,11 @@
 # BENCH_WRK_CONNS_LIST ("16 64"), BENCH_WRK_THREADS (2), BENCH_STREAMS (1000),
 # BENCH_DELTAS (64), BENCH_CHUNK_MS (20), BENCH_STREAM_TIMEOUT_MS (60000), BENCH_NGINX
 # (1; 0 skips the nginx arm), BENCH_STRICT (1: exit 1 when a target is missed).
+# BENCH_STATE=redis: the redis arm. A redis-server on a free loopback port holds detour's
+# state ([state] backend = "redis"), and the "bench" deployment gets BENCH_RPM (default
+# 1000000000) so every request takes its rpm slot through Redis, the one round trip on the
+# request path; results go to bench/results/latest-redis.json. Compare with the memory
+# arm at the same rpm: BENCH_RPM=1000000000 bench/run.sh (local windows only).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -32,6 +37,11 @@ STREAMS=${BENCH_STREAMS:-1000}
 DELTAS=${BENCH_DELTAS:-64}
 CHUNK_MS=${BENCH_CHUNK_MS:-20}
 STREAM_TIMEOUT_MS=${BENCH_STREAM_TIMEOUT_MS:-60000}
+STATE=${BENCH_STATE:-memory}
+RPM=${BENCH_RPM:-}
+[[ $STATE == redis && -z $RPM ]] && RPM=1000000000
+OUT_NAME=latest.json
+[[ $STATE == redis ]] && OUT_NAME=latest-redis.json
 
 WORK=$(mktemp -d /tmp/detour-bench.XXXXXX)
 PIDS=()
@@ -92,6 +102,15 @@ start_fake() {  # name script_json -> sets FAKE_PID, FAKE_PORT
   FAKE_PORT=$(wait_line "$WORK/$name.out" '^PORT [0-9]+' "$FAKE_PID" | awk '{print $2}')
 }
 
+start_redis() {  # -> sets REDIS_PORT (BENCH_STATE=redis only)
+  command -v redis-server >/dev/null || die "redis-server not found (apt-get install redis-server)"
+  REDIS_PORT=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$WORK" \
+    >"$WORK/redis.out" 2>&1 &
+  PIDS+=("$!")
+  wait_line "$WORK/redis.out" 'Ready to accept connections' "$!" >/dev/null
+}
+
 start_detour() {  # -> sets DETOUR_PID, GW_PORT
   cat >"$WORK/detour.toml" <<EOF
 [[deployments]]
@@ -99,6 +118,7 @@ model_name = "bench"
 provider = "openai-compatible"
 model = "m"
 api_base = "http://127.0.0.1:$REPLY_PORT/v1"
+${RPM:+rpm = $RPM}
 
 [[deployments]]
 model_name = "bench-stream"
@@ -106,6 +126,10 @@ provider = "openai-compatible"
 model = "m"
 api_base = "http://127.0.0.1:$STREAM_PORT/v1"
 EOF
+  if [[ $STATE == redis ]]; then
+    printf '\n[state]\nbackend = "redis"\nurl = "redis://127.0.0.1:%s/0"\nprefix = "bench:"\n' \
+      "$REDIS_PORT" >>"$WORK/detour.toml"
+  fi
   "$BUILD/detour" --config "$WORK/detour.toml" --log-level warn serve --listen 127.0.0.1:0 \
     2>"$WORK/detour.err" &
   DETOUR_PID=$!
@@ -291,8 +315,9 @@ main() {
   REPLY_PID=$FAKE_PID REPLY_PORT=$FAKE_PORT
   start_fake stream "{\"routes\": {\"\": [{\"stream\": $pieces, \"chunk_interval_ms\": $CHUNK_MS}]}}"
   STREAM_PID=$FAKE_PID STREAM_PORT=$FAKE_PORT
+  [[ $STATE == redis ]] && start_redis
   start_detour
-  log "fake reply :$REPLY_PORT, fake stream :$STREAM_PORT, detour :$GW_PORT (pid $DETOUR_PID)"
+  log "fake reply :$REPLY_PORT, fake stream :$STREAM_PORT, detour :$GW_PORT (pid $DETOUR_PID), state $STATE${RPM:+, rpm $RPM}"
   if [[ $NGINX == 1 ]]; then
     start_nginx
     log "nginx :$NGX_REPLY_PORT (reply), :$NGX_STREAM_PORT (stream), worker pid $NGINX_WORKER"
@@ -304,8 +329,8 @@ main() {
   measure_streams
 
   local clk; clk=$(getconf CLK_TCK)
-  node "$BENCH/report.mjs" --work "$WORK" --out "$RESULTS/latest.json" --clk-tck "$clk" \
-    --config "{\"lat_requests\": $LAT_REQUESTS, \"lat_block\": $LAT_BLOCK, \"wrk_seconds\": $WRK_SECONDS, \"wrk_rounds\": $WRK_ROUNDS, \"wrk_conns\": [${WRK_CONNS_LIST// /, }], \"nginx\": $NGINX, \"wrk_threads\": $WRK_THREADS, \"streams\": $STREAMS, \"deltas\": $DELTAS, \"chunk_ms\": $CHUNK_MS, \"nproc\": $(nproc), \"detour_commit\": \"$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)\"}" \
+  node "$BENCH/report.mjs" --work "$WORK" --out "$RESULTS/$OUT_NAME" --clk-tck "$clk" \
+    --config "{\"lat_requests\": $LAT_REQUESTS, \"lat_block\": $LAT_BLOCK, \"wrk_seconds\": $WRK_SECONDS, \"wrk_rounds\": $WRK_ROUNDS, \"wrk_conns\": [${WRK_CONNS_LIST// /, }], \"nginx\": $NGINX, \"state\": \"$STATE\", \"rpm\": \"$RPM\", \"wrk_threads\": $WRK_THREADS, \"streams\": $STREAMS, \"deltas\": $DELTAS, \"chunk_ms\": $CHUNK_MS, \"nproc\": $(nproc), \"detour_commit\": \"$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)\"}" \
     ${BENCH_STRICT:+--strict}
 }
 

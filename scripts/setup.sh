@@ -25,8 +25,9 @@ done
 pkgs="build-essential cmake pkg-config libcli11-dev nlohmann-json3-dev \
 libtomlplusplus-dev libyaml-cpp-dev doctest-dev libssl-dev"
 # chromium: the status page test drives Debian's browser through playwright-core (no download).
-[ $want_test = 1 ] && pkgs="$pkgs curl nodejs npm chromium zsh fish man-db"
-[ $want_bench = 1 ] && pkgs="$pkgs wrk python3 nginx-light"
+# redis-server: the shared-state tests start their own on a loopback port (redis-cli comes with it).
+[ $want_test = 1 ] && pkgs="$pkgs curl nodejs npm chromium zsh fish man-db redis-server"
+[ $want_bench = 1 ] && pkgs="$pkgs wrk python3 nginx-light redis-server"
 # clang 14 is Debian 12's default; libclang-rt-14-dev holds the ASan/UBSan runtimes and
 # libFuzzer (libclang_rt.fuzzer-x86_64.a).
 if [ $want_sanitize = 1 ] || [ $want_fuzz = 1 ]; then pkgs="$pkgs clang-14 libclang-rt-14-dev"; fi

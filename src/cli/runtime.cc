@@ -6,6 +6,7 @@
 
 #include "cli/diagnostics.h"
 #include "core/memory_state_store.h"
+#include "core/redis_state_store.h"
 #include "util/log.h"
 
 namespace detour {
@@ -29,6 +30,7 @@ bool ApplyLogOptions(const GlobalOptions& g) {
 void RegisterSecrets(const Config& config) {
   for (const auto& d : config.deployments) log::RegisterSecret(d.api_key);
   for (const auto& k : config.server.api_keys) log::RegisterSecret(k);
+  log::RegisterSecret(config.state.password);
 }
 
 std::optional<Config> LoadConfigOrReport(const GlobalOptions& g) {
@@ -45,10 +47,18 @@ std::shared_ptr<const RouteTable> Runtime::BuildTable(Config config) {
   return RouteTable::Build(std::move(config), *http, *store, SystemClock());
 }
 
+std::shared_ptr<StateStore> MakeStateStore(const StateConfig& s) {
+  if (s.backend != "redis") return std::make_shared<MemoryStateStore>();
+  RedisStateStore::Options o;
+  o.endpoint = {s.host, s.port, s.tls, s.db, s.username, s.password};
+  o.prefix = s.prefix;
+  return std::make_shared<RedisStateStore>(std::move(o), SystemClock());
+}
+
 Runtime BuildRuntime(const Config& config, const GlobalOptions& g) {
   Runtime rt;
   rt.http = net::MakeHttpClient();
-  rt.store = std::make_shared<MemoryStateStore>();
+  rt.store = MakeStateStore(config.state);
   auto table = rt.BuildTable(config);
   rt.router = std::make_unique<Router>(std::move(table), rt.store, SystemClock(),
                                        g.seed ? *g.seed : RandomRootSeed());

@@ -38,6 +38,9 @@ struct Runtime {
   std::shared_ptr<const RouteTable> BuildTable(Config config);
 };
 Runtime BuildRuntime(const Config& config, const GlobalOptions& g);
+// The [state] backend: the in-process store, or the shared Redis one (which connects in
+// the background and routes on local state until it can).
+std::shared_ptr<StateStore> MakeStateStore(const StateConfig& s);
 
 // Sets `flag` on SIGINT/SIGTERM (a second SIGINT exits 130 at once). Process-wide.
 void InstallInterruptFlag(CancelFlag* flag);

@@ -137,7 +137,8 @@ int RunServe(const GlobalOptions& g, const ServeOptions& o) {
   Budgets budgets(rt.router->store(), rt.router->clock());  // team spend, budget or not
   budgets.SetClients(config->server.clients);
   // Spend survives a restart: today's and this month's lines of the usage log count again.
-  if (!config->usage.log.empty()) {
+  // A shared store ([state] backend = "redis") keeps it in Redis: replaying would add it twice.
+  if (!config->usage.log.empty() && !rt.router->store().BackendUp()) {
     size_t replayed = budgets.ReplayUsageLog(config->usage.log);
     if (replayed > 0) log::Info("budgets: " + std::to_string(replayed) + " request(s) of the current period read back from " + config->usage.log);
   }

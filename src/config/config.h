@@ -120,6 +120,20 @@ struct TelemetryConfig {
   std::string service_name = "detour";
 };
 
+// [state] (SPEC 9): where shared deployment state lives. The URL is parsed when the config
+// loads (config/state_section.cc); `password` (from the URL's user:pass@ or the key) is a
+// secret: it is registered with the log redactor and never printed.
+struct StateConfig {
+  std::string backend = "memory";  // "memory" | "redis"
+  bool tls = false;                // rediss://
+  std::string host = "127.0.0.1";
+  int port = 6379;
+  int db = 0;
+  std::string username;  // ACL user, empty for the default user
+  std::string password;
+  std::string prefix = "detour:";
+};
+
 struct Config {
   std::string source;  // file path it came from, or "<embedded default>"
   bool embedded = false;
@@ -130,6 +144,7 @@ struct Config {
   UsageConfig usage;
   RecordConfig record;
   TelemetryConfig telemetry;
+  StateConfig state;
 
   // Group names in first-appearance order.
   std::vector<std::string> GroupNames() const;

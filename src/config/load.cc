@@ -21,7 +21,7 @@ const std::vector<Field<Config>>& TopLevelFields() {
   static const std::vector<Field<Config>> fields = {
       {"server", ReadServer}, {"router", ReadRouter}, {"deployments", ReadDeployments},
       {"cache", ReadCache},   {"usage", ReadUsage},   {"record", ReadRecord},
-      {"telemetry", ReadTelemetry},
+      {"telemetry", ReadTelemetry}, {"state", ReadState},
   };
   return fields;
 }

@@ -12,6 +12,10 @@ void ReadCache(TomlReader& r, const toml::node& n, const std::string& path, Conf
 void ReadUsage(TomlReader& r, const toml::node& n, const std::string& path, Config& c);
 void ReadRecord(TomlReader& r, const toml::node& n, const std::string& path, Config& c);
 void ReadTelemetry(TomlReader& r, const toml::node& n, const std::string& path, Config& c);
+// [state] (config/state_section.cc). ParseRedisUrl fills host, port, db, tls and the
+// URL's credentials, or returns the problem (never quoting the URL).
+std::optional<std::string> ParseRedisUrl(std::string_view url, StateConfig& out);
+void ReadState(TomlReader& r, const toml::node& n, const std::string& path, Config& c);
 // A deployment's vertex keys (project, location, credentials): defaults and checks for
 // provider "vertex", an issue for each one given to another provider (config/vertex.cc).
 void ApplyVertexKeys(TomlReader& r, const toml::table& t, const std::string& path,

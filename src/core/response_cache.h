@@ -24,6 +24,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "core/state_store.h"
 #include "model/clock.h"
 #include "model/types.h"
 
@@ -38,8 +39,11 @@ struct CachedAnswer {
 
 class ResponseCache {
  public:
-  // `max_entries` 0 stores nothing. `clock` must outlive the cache.
-  ResponseCache(Millis ttl, size_t max_entries, Clock& clock);
+  // `max_entries` 0 stores nothing. `clock` must outlive the cache. With `shared` (a store
+  // whose backend shares cache entries, [state] backend = "redis"), a local miss asks it
+  // (bounded, core/state_store.h SharedGet) and every Put also goes there, so an answer
+  // stored by one instance is served by the others; it must outlive the cache.
+  ResponseCache(Millis ttl, size_t max_entries, Clock& clock, StateStore* shared = nullptr);
 
   // The normalised key of a chat request to `group` (the group or deployment id asked
   // for). `body` is the neutral (OpenAI-shaped) request body.
@@ -62,10 +66,13 @@ class ResponseCache {
   };
   using Lru = std::list<Entry>;  // front: most recently used
   void Erase(Lru::iterator it);
+  void Insert(const std::string& key, std::shared_ptr<const CachedAnswer> answer, TimePoint expires);
+  std::shared_ptr<const CachedAnswer> GetShared(const std::string& key);
 
   const Millis ttl_;
   const size_t max_entries_;
   Clock& clock_;
+  StateStore* shared_;
   mutable std::mutex mu_;
   Lru lru_;
   // Views of the keys held by lru_'s entries (list nodes never move).

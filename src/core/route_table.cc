@@ -51,7 +51,8 @@ std::shared_ptr<const RouteTable> RouteTable::Build(Config config, net::HttpClie
   for (const auto& dc : t->config_.deployments)
     t->deployments_.push_back(BuildDeployment(dc, r, http, store, clock, make));
   if (const CacheConfig& c = t->config_.cache; c.enabled)
-    t->cache_ = std::make_unique<ResponseCache>(c.ttl, c.max_entries, clock);
+    t->cache_ = std::make_unique<ResponseCache>(c.ttl, c.max_entries, clock,
+                                                store.BackendUp() ? &store : nullptr);
 
   auto fill_fallbacks = [&](Group& g, const std::string& from) {
     g.fallbacks = Lookup(r.fallbacks, from);

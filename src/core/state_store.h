@@ -107,6 +107,18 @@ class StateStore {
   // AddSpend returns the new total.
   virtual double AddSpend(const std::string& team, const std::string& period, double usd) = 0;
   virtual double Spend(const std::string& team, const std::string& period) = 0;
+
+  // A shared backend's connection (SPEC 9 [state]): nullopt for an in-process store, else
+  // true while connected and false while routing on local state ("degraded").
+  virtual std::optional<bool> BackendUp() const { return std::nullopt; }
+
+  // Shared entries of the response cache (core/response_cache.h) when the backend shares
+  // them: SharedGet answers within the backend's bound (nullopt on a miss or when it
+  // cannot); SharedPut never waits. The in-process store shares nothing.
+  virtual std::optional<std::string> SharedGet(const std::string& key) { (void)key; return std::nullopt; }
+  virtual void SharedPut(const std::string& key, std::string value, Millis ttl) {
+    (void)key, (void)value, (void)ttl;
+  }
 };
 
 }  // namespace detour

@@ -57,7 +57,10 @@ Json HealthJson(const RouteTable& table, StateStore& store, TimePoint now) {
     }
     status = "degraded";
   }
-  return {{"status", status}, {"deployments", std::move(deployments)}};
+  Json out = {{"status", status}, {"deployments", std::move(deployments)}};
+  // A shared backend's link (SPEC 9): "ok", or "degraded" while routing on local state.
+  if (auto up = store.BackendUp()) out["state_backend"] = *up ? "ok" : "degraded";
+  return out;
 }
 
 }  // namespace detour

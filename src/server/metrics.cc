@@ -81,6 +81,7 @@ MetricsSource RouterMetricsSource(Router& router) {
     return out;
   };
   s.known_model = [&router](std::string_view name) { return router.table()->Resolve(name) != nullptr; };
+  s.state_backend_up = [&router] { return router.store().BackendUp(); };
   return s;
 }
 
@@ -133,6 +134,8 @@ void Metrics::OnRequestEnd(const RequestReport& r) {
 std::string Metrics::Render() const {
   std::vector<DeploymentGauge> gauges;
   if (source_.deployments) gauges = source_.deployments();  // outside the lock: it reads the store
+  std::optional<bool> backend_up;
+  if (source_.state_backend_up) backend_up = source_.state_backend_up();
 
   std::string out;
   std::lock_guard<std::mutex> lock(mu_);
@@ -167,6 +170,10 @@ std::string Metrics::Render() const {
   for (const auto& g : gauges) Sample(out, "detour_in_flight", {"deployment"}, {g.id}, g.in_flight);
   Header(out, "detour_cache_hits_total", "counter", "Requests answered from the response cache.");
   Sample(out, "detour_cache_hits_total", {}, {}, static_cast<double>(cache_hits_));
+  if (backend_up) {
+    Header(out, "detour_state_backend_up", "gauge", "Shared state backend (Redis): 1 connected, 0 degraded to local state.");
+    Sample(out, "detour_state_backend_up", {}, {}, *backend_up ? 1 : 0);
+  }
   return out;
 }
 

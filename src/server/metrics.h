@@ -12,6 +12,7 @@
 //   detour_deployment_state{deployment}                 gauge (0 healthy, 1 cooling, 2 unusable)
 //   detour_in_flight{deployment}                        gauge
 //   detour_cache_hits_total                             counter
+//   detour_state_backend_up                             gauge (only with [state] backend = "redis")
 // `model_group` is the group the client asked for; a name that is neither a group nor a
 // deployment id is counted as "(unknown)" so clients cannot grow the label set. Tokens
 // and cost come from the deployment that answered; failed attempts cost nothing.
@@ -21,6 +22,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +44,7 @@ struct DeploymentGauge {
 struct MetricsSource {
   std::function<std::vector<DeploymentGauge>()> deployments;
   std::function<bool(std::string_view)> known_model;  // a group or deployment id
+  std::function<std::optional<bool>()> state_backend_up;  // nullopt: in-process state
 };
 MetricsSource RouterMetricsSource(Router& router);
 
