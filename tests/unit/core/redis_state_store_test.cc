@@ -18,6 +18,7 @@
 #include <functional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "core/redis_state_store.h"
 #include "net/redis_conn.h"
@@ -54,18 +55,24 @@ bool WaitUntil(const std::function<bool()>& ok, std::chrono::milliseconds limit)
 class RedisServer {
  public:
   static bool Installed() { return std::system("redis-server --version >/dev/null 2>&1") == 0; }
-  explicit RedisServer(int port) : port_(port) {
+  explicit RedisServer(int port, const std::string& password = "") : port_(port) {
     std::string p = std::to_string(port);
-    const char* argv[] = {"redis-server", "--port", p.c_str(), "--bind", "127.0.0.1", "--save", "",
-                          "--appendonly", "no", "--dir", "/tmp", "--loglevel", "warning", nullptr};
+    std::vector<const char*> argv = {"redis-server", "--port", p.c_str(), "--bind", "127.0.0.1", "--save", "",
+                                     "--appendonly", "no", "--dir", "/tmp", "--loglevel", "warning"};
+    if (!password.empty()) {
+      argv.push_back("--requirepass");
+      argv.push_back(password.c_str());
+    }
+    argv.push_back(nullptr);
     posix_spawn_file_actions_t quiet;  // its start-up notes are not the test's output
     posix_spawn_file_actions_init(&quiet);
     posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&quiet, 2, "/dev/null", O_WRONLY, 0);
-    posix_spawnp(&pid_, "redis-server", &quiet, nullptr, const_cast<char**>(argv), environ);
+    posix_spawnp(&pid_, "redis-server", &quiet, nullptr, const_cast<char**>(argv.data()), environ);
     posix_spawn_file_actions_destroy(&quiet);
     net::RedisEndpoint ep;
     ep.port = port_;
+    ep.password = password;
     ready_ = WaitUntil([&] {
       auto until = std::chrono::steady_clock::now() + 200ms;
       return net::RedisConn::Open(ep, until).ok();
@@ -195,6 +202,30 @@ TEST_CASE("redis state: cooldowns, rpm, spend and cache entries are shared by tw
     REQUIRE(again.ready());
     CHECK(WaitUntil([&] { return *a.BackendUp(); }, 5s));
   }
+}
+
+TEST_CASE("redis state: AUTH with the configured password; a wrong one is an error without it") {
+  if (!RedisServer::Installed()) {
+    MESSAGE("skipped: redis-server is not installed (Debian: apt-get install redis-server)");
+    return;
+  }
+  RedisServer redis(FreePort(), "s3cret-pass");
+  REQUIRE(redis.ready());
+  net::RedisEndpoint ep;
+  ep.port = redis.port();
+  ep.password = "wrong-pass";
+  auto bad = net::RedisConn::Open(ep, std::chrono::steady_clock::now() + 1s);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().find("WRONGPASS") != std::string::npos);
+  CHECK(bad.error().find("wrong-pass") == std::string::npos);
+  ep.password.clear();
+  auto none = net::RedisConn::Open(ep, std::chrono::steady_clock::now() + 1s);
+  REQUIRE_FALSE(none.ok());
+  CHECK(none.error().find("NOAUTH") != std::string::npos);
+  RedisStateStore::Options o = Opts(redis.port());
+  o.endpoint.password = "s3cret-pass";
+  RedisStateStore s(o, SystemClock());
+  CHECK(WaitUntil([&] { return *s.BackendUp(); }, 5s));
 }
 
 TEST_CASE("redis state: with no Redis at all the store routes on local state") {
