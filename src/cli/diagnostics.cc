@@ -43,6 +43,10 @@ std::string FormatAttempt(const AttemptRecord& a) {
     }
     return s;
   }
+  if (a.skipped)
+    return s + "skipped before sending: the prompt (about " + std::to_string(a.estimate_tokens) +
+           " tokens) does not fit its context window (" + std::to_string(a.context_window) + ")";
+  if (a.hedge_lost) return s + "hedge_lost after " + Seconds(a.elapsed) + " (" + a.message.substr(12) + ")";
   if (a.status) s += std::to_string(a.status) + " ";
   s += std::string(KindName(a.kind)) + " after " + Seconds(a.elapsed);
   if (!a.message.empty()) s += " (" + a.message + ")";

@@ -43,6 +43,9 @@ struct DeploymentConfig {
   std::optional<Millis> first_token_timeout;
   std::optional<Millis> stream_idle_timeout;
   std::optional<Price> price;
+  // Tokens (SPEC 9); a prompt estimated clearly larger skips this deployment. Unset: the
+  // built-in figure for well-known models (core/context_window.h); 0: no check.
+  std::optional<int> context_window;
   std::vector<std::pair<std::string, std::string>> headers;  // extra upstream headers
   bool tls_verify = true;
   bool health_probe = true;
@@ -53,6 +56,15 @@ struct DeploymentConfig {
 struct Backoff {
   Millis base{250};
   Millis max{8000};
+};
+
+// [router.hedge] per group (SPEC 9): when a request's first token (a buffered request's
+// answer) has not come `after` its attempt began, the same request also goes to the
+// next-best deployment and the first to answer wins. At most `max_ratio` of the group's
+// recent requests are hedged.
+struct HedgeConfig {
+  std::optional<Millis> after;  // unset: "p95" of the group's recent first-token times
+  double max_ratio = 0.05;
 };
 
 struct RouterConfig {
@@ -70,6 +82,8 @@ struct RouterConfig {
   Millis cooldown{30000};
   Millis probe_interval{10000};
   std::string stream_resume = "replay";  // replay | off
+  bool session_affinity = false;  // SPEC 9: a conversation stays on one deployment while healthy
+  std::map<std::string, HedgeConfig> hedge;  // group -> its hedge (absent: no hedging)
   // Explicit per-kind retry budgets from [router.retry_policy]; unset kinds fall back to
   // num_retries for retryable kinds and 0 for the others (core/retry_policy.h).
   std::array<std::optional<int>, kErrorKindCount> retry_policy{};

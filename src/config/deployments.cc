@@ -54,6 +54,7 @@ const std::vector<Field<D>>& DeploymentFields() {
       DurationField("first_token_timeout", &D::first_token_timeout),
       DurationField("stream_idle_timeout", &D::stream_idle_timeout),
       {"price", ReadPrice},
+      IntField("context_window", &D::context_window, 0),
       {"headers", ReadHeaders},
       BoolField("tls_verify", &D::tls_verify),
       BoolField("health_probe", &D::health_probe),

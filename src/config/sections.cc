@@ -59,6 +59,38 @@ void ReadFallbackMap(TomlReader& r, const toml::node& n, const std::string& p,
   }
 }
 
+// [router.hedge] group = { after = "800ms" | "p95", max_ratio = 0.05 }; group names are
+// checked against the deployments later (validate.h).
+void ReadHedge(TomlReader& r, const toml::node& n, const std::string& p, RouterConfig& c) {
+  static const std::vector<Field<HedgeConfig>> fields = {
+      {"after",
+       [](TomlReader& r, const toml::node& n, const std::string& p, HedgeConfig& h) {
+         if (n.is_string() && n.value<std::string>() == "p95") return;  // the default
+         if (auto v = r.Duration(n, p)) h.after = *v;
+       }},
+      {"max_ratio",
+       [](TomlReader& r, const toml::node& n, const std::string& p, HedgeConfig& h) {
+         if (auto v = r.Number(n, p, 0)) {
+           if (*v > 1) r.Issue(TomlReader::Line(n), p, "max_ratio is a share of requests, 0 to 1 (e.g. 0.05)");
+           else h.max_ratio = *v;
+         }
+       }},
+  };
+  const auto* t = r.Table(n, p);
+  if (!t) return;
+  for (auto&& [key, value] : *t) {
+    std::string k(key.str());
+    std::string kp = TomlReader::Join(p, k);
+    const auto* group = r.Table(value, kp);
+    if (!group) continue;
+    if (!group->contains("after"))
+      r.Issue(TomlReader::Line(value), kp + ".after", "a hedge needs `after` (a duration such as \"800ms\", or \"p95\")");
+    HedgeConfig h;
+    ReadFields(r, *group, kp, fields, h);
+    c.hedge[k] = h;
+  }
+}
+
 // budget = { usd = 50, per = "day" }
 std::optional<Budget> ReadBudget(TomlReader& r, const toml::node& n, const std::string& path) {
   static const std::vector<std::string> kPeriods = {"day", "month"};
@@ -161,6 +193,8 @@ void ReadRouter(TomlReader& r, const toml::node& n, const std::string& path, Con
        [](TomlReader& r, const toml::node& n, const std::string& p, R& c) {
          if (auto v = OneOf(r, n, p, "stream_resume mode", kStreamResume)) c.stream_resume = *v;
        }},
+      BoolField("session_affinity", &R::session_affinity),
+      {"hedge", ReadHedge},
       {"retry_policy", ReadRetryPolicy},
       {"fallbacks",
        [](TomlReader& r, const toml::node& n, const std::string& p, R& c) {

@@ -118,6 +118,9 @@ void ValidateRouting(TomlReader& r) {
                    groups);
   CheckFallbackMap(r, "router.content_policy_fallbacks", c.router.content_policy_fallbacks,
                    groups);
+  for (const auto& [group, h] : c.router.hedge)
+    if (!Contains(groups, group))
+      r.Issue(r.LineOf("router.hedge." + group), "router.hedge." + group, UnknownGroup(group, groups));
   const std::string& dm = c.router.default_model;
   bool is_id = std::any_of(c.deployments.begin(), c.deployments.end(),
                            [&](const DeploymentConfig& d) { return d.id == dm; });

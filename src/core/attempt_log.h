@@ -27,6 +27,13 @@ struct AttemptRecord {
   bool falls_back = false;            // the router moves to another group next
   Usage usage;                        // for successful attempts
   double cost_usd = 0;
+  // Skipped before any upstream request (SPEC 9): kind is context_window, the prompt's
+  // estimated tokens did not fit the deployment's window. Not an upstream attempt.
+  bool skipped = false;
+  bool hedge = false;       // this attempt was the hedge of a slow first token (SPEC 9)
+  bool hedge_lost = false;  // cancelled: the other attempt of the race answered first
+  int64_t estimate_tokens = 0;        // when skipped
+  int64_t context_window = 0;         // when skipped
 };
 
 }  // namespace detour

@@ -1,5 +1,6 @@
 #include "core/route_table.h"
 
+#include "core/context_window.h"
 #include "util/suggest.h"
 
 namespace detour {
@@ -24,6 +25,7 @@ std::unique_ptr<Deployment> BuildDeployment(const DeploymentConfig& cfg, const R
   d->idle_timeout = cfg.stream_idle_timeout.value_or(r.stream_idle_timeout);
   d->weight = DefaultWeight(cfg);
   d->limits = Limits{cfg.rpm, cfg.tpm};
+  d->context_window = cfg.context_window ? *cfg.context_window : KnownContextWindow(cfg.model);
   d->slot = &store.Slot(cfg.id);
   if (!cfg.missing_env.empty())
     d->unusable_reason = "environment variable " + cfg.missing_env + " is not set";

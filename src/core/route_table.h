@@ -32,6 +32,7 @@ struct Deployment {
   Millis timeout{0}, first_token_timeout{0}, idle_timeout{0};
   double weight = 1;
   Limits limits;
+  int64_t context_window = 0;  // tokens; 0: unknown, no pre-flight check (core/context_window.h)
   StateSlot* slot = nullptr;  // its state in the StateStore; never null once built
   // Why it cannot take traffic ("" when usable): missing key, unsupported provider.
   std::string unusable_reason;

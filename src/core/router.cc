@@ -3,11 +3,22 @@
 #include <cstdio>
 
 #include "core/commit_gate.h"
+#include "core/context_window.h"
+#include "core/session_affinity.h"
 #include "core/response_cache_route.h"
+#include "core/held_stream.h"
 #include "core/walk.h"
 
 namespace detour {
 namespace {
+
+// The session-affinity key of a chat request (SPEC 9), scoped by the group it asks for;
+// "" when affinity is off or the request names no conversation.
+std::string AffinityKey(const RouteTable& t, const ChatRequest& req, const std::string& model) {
+  if (!t.config().router.session_affinity) return "";
+  std::string session = SessionKey(req);
+  return session.empty() ? "" : model + "\n" + session;
+}
 
 // The model name a request routes by: its own, else the default group.
 std::string EffectiveModel(const RouteTable& t, const ChatRequest& req) {
@@ -120,7 +131,9 @@ template <class T, class Call>
 Expected<std::pair<T, RouteInfo>, RouteFailure> Router::RunBuffered(std::shared_ptr<const RouteTable> table,
                                                                     const std::string& requested,
                                                                     const RequestOverrides& overrides,
-                                                                    const RouteOptions& opts, Call call) {
+                                                                    const RouteOptions& opts, Call call,
+                                                                    int64_t prompt_estimate,
+                                                                    const std::string& session) {
   std::string model = requested.empty() ? table->DefaultGroup() : requested;
   Reporter reporter(*this, opts, model, /*stream=*/false);
   if (!table->Resolve(model)) {
@@ -129,12 +142,16 @@ Expected<std::pair<T, RouteInfo>, RouteFailure> Router::RunBuffered(std::shared_
     return Fail(std::move(f));
   }
   T response;
-  Walk walk(*table, {model, overrides, false}, *store_, clock_, seeds_.Next(), opts, observers_);
-  auto routed = walk.Run([&](const Deployment& d, const AttemptLimits& limits, const RouteInfo&) {
+  Walk walk(*table, {model, overrides, false, prompt_estimate, session, &hedges_}, *store_, clock_, seeds_.Next(), opts, observers_);
+  auto routed = walk.Run([&](const Deployment& d, const AttemptLimits& limits, const RouteInfo&, RaceTicket* race) {
     AttemptOutcome out;
     auto r = call(d, limits);
     if (!r.ok()) {
       out.error = std::move(r.error());
+      return out;
+    }
+    if (race && !race->ClaimWin()) {  // a hedge answered first: this answer is dropped
+      out.error = MakeError(ErrorKind::kCanceled, "the other attempt of the hedge answered first");
       return out;
     }
     out.ok = true;
@@ -163,7 +180,8 @@ Expected<CompletionResult, RouteFailure> Router::Complete(const ChatRequest& req
   auto r = RunBuffered<ChatResponse>(table, req.model, req.overrides, opts,
                                      [&](const Deployment& d, const AttemptLimits& l) {
                                        return d.provider->Complete(req, l);
-                                     });
+                                     },
+                                     EstimatePromptTokens(req.body), AffinityKey(*table, req, model));
   if (!r.ok()) return Fail(std::move(r.error()));
   r->second.cache = cache.live_status();
   cache.Store(r->first, r->second);
@@ -205,16 +223,24 @@ Expected<StreamResult, RouteFailure> Router::Stream(const ChatRequest& in, Strea
   StreamRecorder recorder(consumer, cache.live_status());
   CommitGate gate(req, recorder, clock_, opts.cancel);
   StreamEnd end;
-  Walk walk(*table, {req.model, req.overrides, true}, *store_, clock_, seeds_.Next(), opts, observers_);
-  auto routed = walk.Run([&](const Deployment& d, const AttemptLimits& limits, const RouteInfo& so_far) {
+  Walk walk(*table, {req.model, req.overrides, true, EstimatePromptTokens(req.body), AffinityKey(*table, req, req.model), &hedges_}, *store_, clock_, seeds_.Next(), opts, observers_);
+  auto routed = walk.Run([&](const Deployment& d, const AttemptLimits& limits, const RouteInfo& so_far,
+                              RaceTicket* race) {
     AttemptOutcome out;
-    gate.BeginAttempt(d, so_far, limits);
-    auto r = d.provider->Stream(req, limits, [&](StreamChunk& c) { return gate.OnChunk(c); });
+    // A racing attempt (core/hedge.h) holds its chunks until its first token wins the
+    // race; only the winner touches the gate, so the gate stays single-writer.
+    HeldStream held(gate, d, so_far, limits, race, clock_);
+    auto r = d.provider->Stream(req, limits, [&](StreamChunk& c) { return held.OnChunk(c); });
+    if (r.ok() && !held.Claim()) r = Fail(MakeError(ErrorKind::kCanceled, "the other attempt of the hedge answered first"));
+    if (!held.live()) {  // raced and never won: it sent nothing to the client
+      out.error = r.ok() ? MakeError(ErrorKind::kCanceled, "lost the hedge") : std::move(r.error());
+      return out;
+    }
     if (r.ok() && !gate.Finish())
       r = Fail(MakeError(ErrorKind::kCanceled, "the client went away"));
     if (gate.diverged())  // not the client: this deployment could not repair the stream
       r = Fail(MakeError(ErrorKind::kServerError, "stream replay did not reproduce the text already sent"));
-    out.first_token = gate.first_token();
+    out.first_token = race ? held.first_token() : gate.first_token();
     out.committed = gate.committed();
     out.replayable = gate.replayable();
     if (!r.ok()) {

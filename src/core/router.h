@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/attempt_log.h"
+#include "core/hedge.h"
 #include "core/route_table.h"
 #include "core/request_observer.h"
 #include "core/state_store.h"
@@ -120,7 +121,9 @@ class Router {
   Expected<std::pair<T, RouteInfo>, RouteFailure> RunBuffered(std::shared_ptr<const RouteTable> table,
                                                               const std::string& requested,
                                                               const RequestOverrides& overrides,
-                                                              const RouteOptions& opts, Call call);
+                                                              const RouteOptions& opts, Call call,
+                                                              int64_t prompt_estimate = 0,
+                                                              const std::string& session = "");
   mutable std::mutex table_mu_;
   std::shared_ptr<const RouteTable> table_;
   std::shared_ptr<StateStore> store_;
@@ -128,6 +131,7 @@ class Router {
   SeedSource seeds_;
   SeedSource request_ids_{RandomRootSeed()};
   std::vector<RequestObserver*> observers_;
+  HedgeBook hedges_;  // per group: recent first-token times and the hedge budget
 };
 
 }  // namespace detour

@@ -17,6 +17,7 @@
 
 #include "core/cooldown.h"
 #include "core/limits.h"
+#include "core/session_affinity.h"
 #include "model/error.h"
 #include "model/types.h"
 
@@ -119,6 +120,20 @@ class StateStore {
   virtual void SharedPut(const std::string& key, std::string value, Millis ttl) {
     (void)key, (void)value, (void)ttl;
   }
+
+  // Session affinity (SPEC 9): the deployment id a session was last answered by. The
+  // default keeps sessions in this process (core/session_affinity.h: at most 100000,
+  // each forgotten an hour after its last answer), so every store has it; a shared
+  // backend may override both to share sessions across instances.
+  virtual std::optional<std::string> SessionDeployment(const std::string& session, TimePoint now) {
+    return sessions_.Get(session, now);
+  }
+  virtual void RememberSession(const std::string& session, const std::string& deployment, TimePoint now) {
+    sessions_.Put(session, deployment, now);
+  }
+
+ private:
+  SessionMap sessions_{100000, Millis(3600000)};
 };
 
 }  // namespace detour

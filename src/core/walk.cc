@@ -16,17 +16,6 @@ bool IsSilent(ErrorKind k) { return k == ErrorKind::kTimeout || k == ErrorKind::
 
 }  // namespace
 
-// The decision step's view of deployment state: the store, read at one instant.
-class Walk::StoreFacts final : public WalkFacts {
- public:
-  StoreFacts(StateStore& store, TimePoint now) : store_(store), now_(now) {}
-  RoutingFacts Of(const Deployment& d) const override { return store_.Routing(*d.slot, d.limits, now_); }
-
- private:
-  StateStore& store_;
-  TimePoint now_;
-};
-
 Walk::Walk(const RouteTable& table, WalkTarget target, StateStore& store, Clock& clock,
            uint64_t seed, const RouteOptions& opts,
            const std::vector<RequestObserver*>& observers)
@@ -38,6 +27,11 @@ Walk::Walk(const RouteTable& table, WalkTarget target, StateStore& store, Clock&
   rules_.stream = req.stream;
   rules_.replay_allowed = req.stream && table.config().router.stream_resume == "replay";
   rules_.request_num_retries = req.overrides.num_retries;
+  rules_.prompt_estimate = req.prompt_estimate;
+  if (!req.session.empty())
+    if (auto id = store_.SessionDeployment(req.session, clock_.Now()))
+      for (const auto& d : table.deployments())
+        if (d->cfg.id == *id) rules_.affinity = d.get();
   Millis budget = table.config().router.request_timeout;
   if (req.overrides.timeout) budget = std::min(budget, *req.overrides.timeout);
   rules_.deadline = clock_.Now() + budget;
@@ -62,6 +56,8 @@ Expected<RouteInfo, RouteFailure> Walk::Run(const AttemptFn& attempt) {
     ended = false;
     switch (d.action) {
       case Do::kSucceed:
+        // The session stays where it was answered: a failover moves it for good.
+        if (!target_.session.empty()) store_.RememberSession(target_.session, ledger_.route.deployment, now);
         return ledger_.route;
       case Do::kFail:
         return Fail(std::move(d.failure));
@@ -83,6 +79,9 @@ Expected<RouteInfo, RouteFailure> Walk::Run(const AttemptFn& attempt) {
       case Do::kAttempt:
         ended = Attempt(d, attempt, out);
         break;
+      case Do::kSkip:
+        Skip(*d.dep);
+        break;
     }
   }
 }
@@ -100,6 +99,7 @@ void Walk::Enter(const Group& g, std::vector<std::string> chain) {
   TimePoint now = clock_.Now();
   for (const Deployment* d : g.members)
     if (d->usable()) store_.MarkWanted(*d->slot, now);
+  if (target_.hedges && table_.config().router.hedge.count(g.name)) target_.hedges->CountRequest(g.name);
 }
 
 bool Walk::Attempt(const Decision& d, const AttemptFn& attempt, AttemptOutcome& out) {
@@ -114,7 +114,12 @@ bool Walk::Attempt(const Decision& d, const AttemptFn& attempt, AttemptOutcome& 
   ledger_.refused.clear();
   ledger_.waited_for_cooldown = false;
   AttemptGuard guard(store_, *dep.slot, how);
-  out = attempt(dep, LimitsFor(dep, started), ledger_.route);
+  if (const HedgeConfig* h = HedgeFor())
+    if (auto after = target_.hedges->After(ledger_.group->name, *h)) {
+      Race(dep, guard, *after, *h, attempt, out);
+      return true;
+    }
+  out = attempt(dep, LimitsFor(dep, started), ledger_.route, nullptr);
   Record(dep, out, started, guard);
   return true;
 }
@@ -148,6 +153,8 @@ void Walk::Record(const Deployment& d, const AttemptOutcome& o, TimePoint starte
     rec.cost_usd = CostOf(d, o.usage);
     facts.latency_ms = static_cast<double>((o.first_token ? *o.first_token : rec.elapsed).count());
     facts.tokens = o.usage.total();
+    if (target_.hedges && table_.config().router.hedge.count(ledger_.group->name))
+      target_.hedges->Observe(ledger_.group->name, o.first_token ? *o.first_token : rec.elapsed);
   } else {
     rec.kind = facts.kind = o.error.kind;
     rec.status = o.error.status;
@@ -174,14 +181,40 @@ void Walk::Record(const Deployment& d, const AttemptOutcome& o, TimePoint starte
   ledger_.route.attempts.push_back(std::move(rec));
 }
 
+void Walk::Skip(const Deployment& d) {
+  AttemptRecord rec;
+  rec.number = static_cast<int>(ledger_.route.attempts.size()) + 1;
+  rec.deployment = d.cfg.id;
+  rec.group = ledger_.group->name;
+  rec.provider_model = d.label;
+  rec.kind = ErrorKind::kContextWindow;
+  rec.skipped = true;
+  rec.estimate_tokens = rules_.prompt_estimate;
+  rec.context_window = d.context_window;
+  rec.started = clock_.WallNow();
+  rec.message = "skipped: the prompt (about " + std::to_string(rules_.prompt_estimate) +
+                " tokens) does not fit the context window of " + std::to_string(d.context_window);
+  ledger_.too_small.insert(&d);
+  ledger_.done.insert(&d);
+  // What the caller sees when nothing else can answer: a context_window 400, as the
+  // provider would have said (SPEC 3.2 step 6).
+  if (!ledger_.last_error) ledger_.last_error = MakeError(ErrorKind::kContextWindow, rec.message, 400);
+  ledger_.route.attempts.push_back(std::move(rec));
+  Notify(ledger_.route.attempts.back());
+}
+
+void Walk::Notify(const AttemptRecord& rec) {
+  if (opts_.observer) opts_.observer->OnAttempt(rec);
+  for (RequestObserver* o : observers_) o->OnAttempt(rec);
+}
+
 void Walk::Announce(const Decision& next, TimePoint now) {
   AttemptRecord& rec = ledger_.route.attempts.back();
   if (!rec.ok) {
     if (next.action == Do::kSleep) rec.retry_in = std::chrono::ceil<Millis>(next.until - now);
     else rec.falls_back = next.action != Do::kFail;
   }
-  if (opts_.observer) opts_.observer->OnAttempt(rec);
-  for (RequestObserver* o : observers_) o->OnAttempt(rec);
+  Notify(rec);
 }
 
 }  // namespace detour

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/context_window.h"
+
 namespace detour {
 namespace {
 
@@ -86,14 +88,46 @@ std::optional<TimePoint> CooldownWorthWaiting(const WalkRules& rules, const Walk
   return best;
 }
 
+// The pre-flight check (SPEC 9): a usable member of the group the prompt clearly cannot
+// fit, not yet skipped; else null.
+const Deployment* TooSmall(const WalkRules& rules, const WalkLedger& ledger) {
+  if (rules.prompt_estimate <= 0) return nullptr;
+  for (const Deployment* d : ledger.group->members)
+    if (d->usable() && !ledger.too_small.count(d) && !ledger.done.count(d) &&
+        ClearlyExceeds(rules.prompt_estimate, d->context_window))
+      return d;
+  return nullptr;
+}
+
+// Every usable member of the group was skipped by the pre-flight check: the walk goes
+// where a provider's context_window error would send it.
+bool AllTooSmall(const WalkLedger& ledger) {
+  bool any = false;
+  for (const Deployment* d : ledger.group->members) {
+    if (!d->usable()) continue;
+    if (!ledger.too_small.count(d)) return false;
+    any = true;
+  }
+  return any;
+}
+
 Decision Pick(const WalkRules& rules, const WalkLedger& ledger, const WalkFacts& facts,
               TimePoint now, Rng& rng) {
   if (now >= rules.deadline) return Finish(rules, ledger, facts, now);  // step 4
+  if (const Deployment* small = TooSmall(rules, ledger)) {
+    Decision d;
+    d.action = Do::kSkip;
+    d.dep = small;
+    return d;
+  }
+  if (AllTooSmall(ledger)) return NextGroup(ledger.group->context_window_fallbacks, rules, ledger, facts, now);
   auto candidates = Candidates(rules, ledger, facts);
   if (!candidates.empty()) {
     Decision d;
     d.action = Do::kAttempt;
-    d.dep = Choose(rules.strategy, candidates, rng, rules.stream);
+    auto sticky = std::find_if(candidates.begin(), candidates.end(),
+                               [&](const Candidate& c) { return rules.affinity && c.dep == rules.affinity; });
+    d.dep = sticky != candidates.end() ? sticky->dep : Choose(rules.strategy, candidates, rng, rules.stream);
     d.forced = d.dep == ledger.forced;
     return d;
   }
@@ -226,6 +260,42 @@ Decision Decide(const WalkRules& rules, const WalkLedger& ledger, const AttemptO
   return AfterFailure(rules, ledger, *ledger.last_tried, *last, facts, now, rng);
 }
 
+namespace {
+// Another provider, or the same one at another endpoint: a different failure domain.
+bool OtherUpstream(const Deployment& a, const Deployment& b) {
+  return a.cfg.provider != b.cfg.provider || a.cfg.api_base != b.cfg.api_base;
+}
+}  // namespace
+
+const Deployment* HedgeTarget(const WalkRules& rules, const WalkLedger& ledger, const Deployment& primary,
+                              const WalkFacts& facts, Rng& rng) {
+  std::vector<Candidate> in_group, in_chain;
+  for (Candidate& c : Candidates(rules, ledger, facts, &primary))
+    if (!ledger.failed.count(c.dep)) in_group.push_back(c);
+  for (const auto& name : ledger.chain) {
+    const Group* g = ledger.visited.count(name) ? nullptr : rules.table->FindGroup(name);
+    if (!g) continue;
+    for (const Deployment* d : g->members) {
+      if (!d->usable() || d == &primary || ledger.done.count(d) || ledger.failed.count(d)) continue;
+      if (ClearlyExceeds(rules.prompt_estimate, d->context_window)) continue;
+      RoutingFacts f = facts.Of(*d);
+      if (!f.cooling && f.has_room) in_chain.push_back({d, f});
+    }
+  }
+  auto other_provider = [&](const std::vector<Candidate>& from, bool other) {
+    std::vector<Candidate> out;
+    for (const Candidate& c : from)
+      if (OtherUpstream(*c.dep, primary) == other) out.push_back(c);
+    return out;
+  };
+  for (bool other : {true, false})
+    for (const auto* tier : {&in_group, &in_chain}) {
+      auto pick = other_provider(*tier, other);
+      if (!pick.empty()) return Choose(rules.strategy, pick, rng, rules.stream);
+    }
+  return nullptr;
+}
+
 const Deployment* ForcedProbe(const std::vector<const Group*>& groups, const WalkFacts& facts) {
   const Deployment* earliest = nullptr;
   std::optional<TimePoint> earliest_end;
@@ -248,9 +318,12 @@ RouteFailure DescribeFailure(const WalkRules& rules, const WalkLedger& ledger,
   f.attempts = attempts;
   f.committed = ledger.committed_failure;
   f.error = ledger.last_error.value_or(MakeError(ErrorKind::kServerError, "all attempts failed"));
-  bool all_rate_limited = std::all_of(attempts.begin(), attempts.end(), [](const AttemptRecord& a) {
-    return !a.ok && a.kind == ErrorKind::kRateLimit;
-  });
+  // Pre-flight skips sent nothing upstream: they neither make nor break "all rate limited".
+  bool all_rate_limited =
+      std::any_of(attempts.begin(), attempts.end(), [](const AttemptRecord& a) { return !a.skipped; }) &&
+      std::all_of(attempts.begin(), attempts.end(), [](const AttemptRecord& a) {
+        return a.skipped || (!a.ok && a.kind == ErrorKind::kRateLimit);
+      });
   ErrorKind last = f.error.kind;
   if (all_rate_limited) {
     f.status = 429;

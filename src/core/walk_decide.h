@@ -45,6 +45,10 @@ struct WalkRules {
   bool stream = false;                    // lowest-latency ranks streams by first token
   bool replay_allowed = false;            // stream with stream_resume = "replay"
   std::optional<int> request_num_retries;  // SPEC 2.5 override
+  int64_t prompt_estimate = 0;            // tokens (core/context_window.h); 0: no pre-flight
+  // Session affinity: the deployment this conversation was last answered by; picked
+  // whenever it is among the candidates (so never against a cooldown or a limit).
+  const Deployment* affinity = nullptr;
   TimePoint deadline;                     // request_timeout (narrowed by the request)
 };
 
@@ -62,6 +66,7 @@ struct WalkLedger {
   std::set<const Deployment*> refused;  // admission raced and lost since the last attempt
   // Per request.
   std::set<const Deployment*> failed, silent, done;  // silent: timeout/connection; done: never again
+  std::set<const Deployment*> too_small;  // skipped: the prompt clearly exceeds its context window
   const Deployment* forced = nullptr;  // step 5: the one attempt that ignores its cooldown
   bool committed_failure = false;      // a stream failed after forwarding tokens
   const Deployment* last_tried = nullptr;
@@ -70,9 +75,11 @@ struct WalkLedger {
 };
 
 struct Decision {
-  enum class Do { kAttempt, kSleep, kNextGroup, kSucceed, kFail };
+  // kSkip: record `dep` as skipped by the pre-flight context-window check (no upstream
+  // request) and decide again.
+  enum class Do { kAttempt, kSkip, kSleep, kNextGroup, kSucceed, kFail };
   Do action = Do::kFail;
-  const Deployment* dep = nullptr;  // kAttempt
+  const Deployment* dep = nullptr;  // kAttempt, kSkip
   bool forced = false;              // kAttempt: admit it despite its cooldown
   TimePoint until;                  // kSleep
   std::optional<ErrorKind> spend;   // kSleep: the retry budget spent (unset: a cooldown wait)
@@ -85,6 +92,13 @@ struct Decision {
 // or null when the walk is about to pick.
 Decision Decide(const WalkRules& rules, const WalkLedger& ledger, const AttemptOutcome* last,
                 const WalkFacts& facts, TimePoint now, Rng& rng);
+
+// SPEC 9 hedging: where a hedge of `primary` goes: the group's other candidates, then
+// the deployments of the groups still ahead in the chain that could take it now (not
+// cooling, with room, fitting the prompt, not failed in this request), a provider other
+// than primary's first; ties by the strategy. Null when there is none.
+const Deployment* HedgeTarget(const WalkRules& rules, const WalkLedger& ledger, const Deployment& primary,
+                              const WalkFacts& facts, Rng& rng);
 
 // SPEC 3.2 step 5: when every usable deployment of `groups` is cooling, the one whose
 // cooldown ends first (else null).

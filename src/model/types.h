@@ -23,6 +23,10 @@ using Millis = std::chrono::milliseconds;
 struct Usage {
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;
+  // Of prompt_tokens, how many the provider read from its prompt cache (OpenAI
+  // prompt_tokens_details.cached_tokens, Anthropic cache_read_input_tokens, Gemini
+  // cachedContentTokenCount): what session affinity is for.
+  int64_t cached_tokens = 0;
   int64_t total() const { return prompt_tokens + completion_tokens; }
 };
 
@@ -46,6 +50,7 @@ struct ChatRequest {
   bool stream = false;
   bool client_wants_usage = false;  // stream_options.include_usage from the caller
   RequestOverrides overrides;
+  std::string session;  // the x-detour-session header (SPEC 9 session affinity); "" when absent
 };
 
 struct ChatResponse {

@@ -30,12 +30,20 @@ std::string CodeFor(const RouteFailure& f) {
 
 Json AttemptsJson(const std::vector<AttemptRecord>& attempts) {
   Json out = Json::array();
-  for (const auto& a : attempts)
-    out.push_back({{"deployment", a.deployment},
-                   {"kind", a.ok ? "ok" : std::string(KindName(a.kind))},
-                   {"status", a.status},
-                   {"message", a.message},
-                   {"elapsed_ms", a.elapsed.count()}});
+  for (const auto& a : attempts) {
+    Json j = {{"deployment", a.deployment},
+              {"kind", a.ok ? "ok" : a.hedge_lost ? "hedge_lost" : std::string(KindName(a.kind))},
+              {"status", a.status},
+              {"message", a.message},
+              {"elapsed_ms", a.elapsed.count()}};
+    if (a.hedge) j["hedge"] = true;
+    if (a.skipped) {  // SPEC 9: the pre-flight check, no upstream request
+      j["skipped"] = true;
+      j["estimate_tokens"] = a.estimate_tokens;
+      j["context_window"] = a.context_window;
+    }
+    out.push_back(std::move(j));
+  }
   return out;
 }
 

@@ -153,6 +153,7 @@ void Gateway::ChatCompletions(const net::ServerRequest& http_req, net::ServerRes
     return;
   }
   parsed->overrides.cache = ParseCacheDirective(http_req.Header("x-detour-cache"));
+  parsed->session = std::string(http_req.Header("x-detour-session"));
   RouteOptions opts;
   opts.team = std::move(*team);
   opts.request_id = router_.NewRequestId();
@@ -170,6 +171,7 @@ void Gateway::Messages(const net::ServerRequest& http_req, net::ServerResponse& 
     return;
   }
   parsed->overrides.cache = ParseCacheDirective(http_req.Header("x-detour-cache"));
+  parsed->session = std::string(http_req.Header("x-detour-session"));
   RouteOptions opts;
   opts.team = std::move(*team);
   opts.request_id = router_.NewRequestId();
@@ -241,7 +243,9 @@ void Gateway::Models(const net::ServerRequest& req, net::ServerResponse& out) {
 
 void Gateway::Health(const net::ServerRequest& req, net::ServerResponse& out) {
   if (!Admit(req, out, Surface::kOpenAI)) return;
-  out.body = HealthJson(*router_.table(), router_.store(), router_.clock().Now()).dump();
+  Json health = HealthJson(*router_.table(), router_.store(), router_.clock().Now());
+  if (metrics_) AddCacheReadTokens(health, metrics_->CacheReadTokens());
+  out.body = health.dump();
 }
 
 void Gateway::StatusPage(const net::ServerRequest& req, net::ServerResponse& out) {

@@ -37,6 +37,13 @@ Json DeploymentJson(const Deployment& d, State s, const HealthFacts& h) {
 
 }  // namespace
 
+void AddCacheReadTokens(Json& health, const std::map<std::string, double>& by_deployment) {
+  for (Json& d : health["deployments"]) {
+    auto it = by_deployment.find(d.value("id", ""));
+    d["cache_read_tokens"] = it == by_deployment.end() ? int64_t{0} : static_cast<int64_t>(it->second);
+  }
+}
+
 Json HealthJson(const RouteTable& table, StateStore& store, TimePoint now) {
   Json deployments = Json::array();
   std::set<std::string> serving;  // groups with a healthy member

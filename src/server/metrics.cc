@@ -103,7 +103,12 @@ Metrics::Metrics(MetricsSource source) : source_(std::move(source)) {
 }
 
 void Metrics::OnAttempt(const AttemptRecord& a) {
-  std::string outcome = a.ok ? "ok" : std::string(KindName(a.kind));
+  if (a.skipped) {  // the pre-flight check: no upstream attempt was made
+    std::lock_guard<std::mutex> lock(mu_);
+    skips_[{a.deployment}] += 1;
+    return;
+  }
+  std::string outcome = a.ok ? "ok" : a.hedge_lost ? "hedge_lost" : std::string(KindName(a.kind));
   std::lock_guard<std::mutex> lock(mu_);
   attempts_[{a.deployment, outcome}] += 1;
 }
@@ -128,7 +133,15 @@ void Metrics::OnRequestEnd(const RequestReport& r) {
     tokens_[{r.deployment, "prompt", r.team}] += static_cast<double>(r.usage.prompt_tokens);
     tokens_[{r.deployment, "completion", r.team}] += static_cast<double>(r.usage.completion_tokens);
     cost_[{r.deployment, r.team}] += r.cost_usd;
+    if (r.usage.cached_tokens > 0) cache_read_[{r.deployment}] += static_cast<double>(r.usage.cached_tokens);
   }
+}
+
+std::map<std::string, double> Metrics::CacheReadTokens() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::map<std::string, double> out;
+  for (const auto& [key, n] : cache_read_) out[key[0]] = n;
+  return out;
 }
 
 std::string Metrics::Render() const {
@@ -174,6 +187,11 @@ std::string Metrics::Render() const {
     Header(out, "detour_state_backend_up", "gauge", "Shared state backend (Redis): 1 connected, 0 degraded to local state.");
     Sample(out, "detour_state_backend_up", {}, {}, *backend_up ? 1 : 0);
   }
+  Family(out, "detour_preflight_skips_total", "counter",
+         "Deployments passed over because the prompt clearly exceeds their context window (no upstream request).",
+         {"deployment"}, skips_);
+  Family(out, "detour_cache_read_tokens_total", "counter",
+         "Prompt tokens the answering deployment read from its provider's prompt cache.", {"deployment"}, cache_read_);
   return out;
 }
 

@@ -13,6 +13,8 @@
 //   detour_in_flight{deployment}                        gauge
 //   detour_cache_hits_total                             counter
 //   detour_state_backend_up                             gauge (only with [state] backend = "redis")
+//   detour_preflight_skips_total{deployment}            counter (context window too small: no upstream request)
+//   detour_cache_read_tokens_total{deployment}          counter (prompt tokens the provider read from its prompt cache)
 // `model_group` is the group the client asked for; a name that is neither a group nor a
 // deployment id is counted as "(unknown)" so clients cannot grow the label set. Tokens
 // and cost come from the deployment that answered; failed attempts cost nothing.
@@ -54,6 +56,8 @@ class Metrics final : public RequestObserver {
   void OnAttempt(const AttemptRecord& a) override;
   void OnRequestEnd(const RequestReport& r) override;
   std::string Render() const;  // the whole exposition, "text/plain; version=0.0.4"
+  // Prompt tokens read from the providers' prompt caches, by deployment (for /health).
+  std::map<std::string, double> CacheReadTokens() const;
 
  private:
   using Key = std::vector<std::string>;  // label values in the family's label order
@@ -67,7 +71,7 @@ class Metrics final : public RequestObserver {
 
   MetricsSource source_;
   mutable std::mutex mu_;
-  std::map<Key, double> requests_, attempts_, fallbacks_, tokens_, cost_;
+  std::map<Key, double> requests_, attempts_, fallbacks_, tokens_, cost_, skips_, cache_read_;
   Histogram duration_, ttft_;
   uint64_t cache_hits_ = 0;
 };

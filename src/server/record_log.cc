@@ -14,7 +14,7 @@ std::string RecordLine(const AttemptRecord& a, bool stream) {
   j["deployment"] = a.deployment;
   j["provider"] = provider;
   j["model"] = model;
-  j["kind"] = a.ok ? std::string("ok") : std::string(KindName(a.kind));
+  j["kind"] = a.ok ? std::string("ok") : a.hedge_lost ? std::string("hedge_lost") : std::string(KindName(a.kind));
   j["status"] = a.ok ? 200 : a.status;
   j["first_token_ms"] = a.first_token ? nlohmann::ordered_json(a.first_token->count()) : nlohmann::ordered_json();
   j["total_ms"] = a.elapsed.count();
@@ -29,10 +29,11 @@ void RecordLog::OnRequestEnd(const RequestReport& r) {
   // One append per request keeps its attempts together and in order in the file.
   std::string lines;
   for (const auto& a : r.attempts) {
+    if (a.skipped) continue;  // one line per upstream attempt; a pre-flight skip made none
     if (!lines.empty()) lines += '\n';
     lines += RecordLine(a, r.stream);
   }
-  file_->Append(std::move(lines));
+  if (!lines.empty()) file_->Append(std::move(lines));
 }
 
 }  // namespace detour

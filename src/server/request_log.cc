@@ -16,6 +16,19 @@ std::string Format(const char* fmt, double v) {
 }  // namespace
 
 void RequestLog::OnAttempt(const AttemptRecord& a) {
+  if (a.skipped) {
+    if (log::Enabled(log::Level::kInfo))
+      log::Info("attempt skipped group=" + a.group + " deployment=" + a.deployment +
+                " kind=context_window estimate_tokens=" + std::to_string(a.estimate_tokens) +
+                " context_window=" + std::to_string(a.context_window));
+    return;
+  }
+  if (a.hedge_lost) {
+    if (log::Enabled(log::Level::kInfo))
+      log::Info("attempt hedge_lost group=" + a.group + " deployment=" + a.deployment +
+                " ms=" + std::to_string(a.elapsed.count()));
+    return;
+  }
   if (a.ok || !log::Enabled(log::Level::kWarn)) return;
   std::string line = "attempt failed group=" + a.group + " deployment=" + a.deployment +
                      " kind=" + std::string(KindName(a.kind)) + " status=" + std::to_string(a.status) +

@@ -39,6 +39,7 @@ long StatusBoard::MinuteNow() const {
 }
 
 void StatusBoard::OnAttempt(const AttemptRecord& a) {
+  if (a.skipped || a.hedge_lost) return;  // no upstream attempt, or one cancelled by its hedge
   long minute = MinuteNow();
   std::lock_guard<std::mutex> lock(mu_);
   Minute& m = sparklines_[a.deployment][static_cast<size_t>(minute % kMinutes)];

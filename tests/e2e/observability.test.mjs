@@ -197,7 +197,8 @@ test('a failing primary and a healthy fallback: exact /metrics, usage and record
     const { types, samples } = parseProm(m.body);
     assert.deepEqual([...types.keys()], ['detour_requests_total', 'detour_attempts_total', 'detour_fallbacks_total',
       'detour_request_duration_seconds', 'detour_time_to_first_token_seconds', 'detour_tokens_total',
-      'detour_cost_usd_total', 'detour_deployment_state', 'detour_in_flight', 'detour_cache_hits_total']);
+      'detour_cost_usd_total', 'detour_deployment_state', 'detour_in_flight', 'detour_cache_hits_total',
+      'detour_preflight_skips_total', 'detour_cache_read_tokens_total']);
     assert.deepEqual(byLabels(samples, 'detour_requests_total'), {
       'model_group=primary,status=200,team=default': 3,
       'model_group=primary,status=200,team=search': 1,

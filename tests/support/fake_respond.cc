@@ -61,6 +61,7 @@ bool SendStream(const FakeStep& step, const RequestFacts& facts, ConnIo& io) {
     int wait = i > 0 ? step.chunk_interval_ms : 0;
     if (i == kFirstContentEvent) wait += step.first_chunk_delay_ms;
     if (wait > 0 && !io.sleep(wait)) return false;
+    if (i == kFirstContentEvent) io.first_token();
     if (!SendAll(io.fd, ChunkOf(events[i]))) return false;
   }
   if (step.mode == FakeMode::kCut) return CutShort(io);
@@ -78,6 +79,7 @@ bool SendBody(const FakeStep& step, const RequestFacts& facts, ConnIo& io) {
     return CutShort(io);
   }
   out += body;
+  io.first_token();
   return SendAll(io.fd, out) && io.keep_alive;
 }
 

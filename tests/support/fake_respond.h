@@ -17,6 +17,8 @@ struct ConnIo {
   std::function<void()> reset;
   // Blocks until the peer closes or the server stops.
   std::function<void()> wait_silently;
+  // The first content event (or a non-stream body) is about to be sent.
+  std::function<void()> first_token = [] {};
 };
 
 // Sends the step's answer. Returns true when the connection may serve another request.

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -52,8 +53,12 @@ struct FakeUpstream::Impl {
   void ReapDone();
   void ServeConn(Conn* c);
   bool HandleControl(const HttpRequestIn& req, int fd);
-  const FakeStep* Pick(const HttpRequestIn& req, std::shared_ptr<const FakeScript>* hold);
+  const FakeStep* Pick(const HttpRequestIn& req, std::shared_ptr<const FakeScript>* hold, size_t* index);
   bool Sleep(int ms);
+  // Sleeps like Sleep, but gives up (false) when the peer closes `fd`, and records when
+  // on request `index`.
+  bool SleepWatching(int fd, int ms, size_t index);
+  void Mark(size_t index, double RecordedRequest::*field);
   void ResetClose(Conn* c);
 };
 
@@ -93,8 +98,30 @@ void FakeUpstream::Impl::ResetClose(Conn* c) {
   c->fd = -1;
 }
 
+bool FakeUpstream::Impl::SleepWatching(int fd, int ms, size_t index) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  for (;;) {
+    if (stopping.load()) return false;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return true;
+    pollfd p{fd, POLLRDHUP, 0};
+    int n = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 20)));
+    if (n > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR))) {
+      Mark(index, &RecordedRequest::closed_ms);
+      return false;
+    }
+  }
+}
+
+void FakeUpstream::Impl::Mark(size_t index, double RecordedRequest::*field) {
+  std::lock_guard<std::mutex> lock(mu);
+  if (index < requests.size())
+    requests[index].*field =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+}
+
 const FakeStep* FakeUpstream::Impl::Pick(const HttpRequestIn& req,
-                                         std::shared_ptr<const FakeScript>* hold) {
+                                         std::shared_ptr<const FakeScript>* hold, size_t* index) {
   std::lock_guard<std::mutex> lock(mu);
   *hold = script;
   const std::vector<FakeStep>* steps = nullptr;
@@ -111,7 +138,9 @@ const FakeStep* FakeUpstream::Impl::Pick(const HttpRequestIn& req,
     int n = ++hits[route];
     step = &(*steps)[std::min<size_t>(n - 1, steps->size() - 1)];
   }
+  *index = SIZE_MAX;
   if (requests.size() < options.max_recorded) {
+    *index = requests.size();
     RecordedRequest r;
     r.at = std::chrono::steady_clock::now();
     r.time_ms = std::chrono::duration<double, std::milli>(r.at - started).count();
@@ -162,7 +191,8 @@ void FakeUpstream::Impl::ServeConn(Conn* c) {
       continue;
     }
     std::shared_ptr<const FakeScript> hold;
-    const FakeStep* step = Pick(req, &hold);
+    size_t index = SIZE_MAX;
+    const FakeStep* step = Pick(req, &hold, &index);
     if (step == nullptr) {
       Json err = {{"error", {{"message", "fake upstream: no route for " + req.path},
                              {"type", "not_found"}}}};
@@ -172,7 +202,8 @@ void FakeUpstream::Impl::ServeConn(Conn* c) {
     ConnIo io;
     io.fd = c->fd;
     io.keep_alive = req.keep_alive;
-    io.sleep = [this](int ms) { return Sleep(ms); };
+    io.sleep = [this, c, index](int ms) { return SleepWatching(c->fd, ms, index); };
+    io.first_token = [this, index] { Mark(index, &RecordedRequest::first_token_ms); };
     io.reset = [this, c] { ResetClose(c); };
     io.wait_silently = [c] { DrainUntilClosed(c->fd); };
     if (!Respond(*step, FactsOf(req.body), io)) break;
@@ -357,7 +388,9 @@ Json RequestsJson(const std::vector<RecordedRequest>& requests) {
                    {"path", r.path},
                    {"headers", headers},
                    {"body", r.body},
-                   {"route", r.route}});
+                   {"route", r.route},
+                   {"first_token_ms", r.first_token_ms < 0 ? Json() : Json(r.first_token_ms)},
+                   {"closed_ms", r.closed_ms < 0 ? Json() : Json(r.closed_ms)}});
   }
   return arr;
 }

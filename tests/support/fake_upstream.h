@@ -4,7 +4,10 @@
 // request and counts hits per route prefix.
 //
 // Control endpoints (never recorded or counted): GET /__hits -> {"<prefix>": n, ...};
-// GET /__requests -> [{"time_ms", "method", "path", "headers", "body", "route"}, ...];
+// GET /__requests -> [{"time_ms", "method", "path", "headers", "body", "route",
+// "first_token_ms", "closed_ms"}, ...] (the last two null unless they happened: when the
+// first content event of a stream or the body was sent, and when the peer closed the
+// connection while the answer was still being delayed or streamed);
 // POST /__script with a JSON script replaces the script and resets the hit counters;
 // GET /__stats -> {"connections_accepted": n}.
 //
@@ -32,6 +35,8 @@ struct RecordedRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::string route;  // the prefix that answered; "(none)" when no route matched
+  double first_token_ms = -1;  // since Start(): the first content event (or the body) was sent; -1: not
+  double closed_ms = -1;       // since Start(): the peer closed before the answer was done; -1: not
   std::string Header(std::string_view name) const;  // case-insensitive; "" when absent
   Json BodyJson() const;  // discarded value when the body is not JSON
 };

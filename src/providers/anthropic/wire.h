@@ -53,7 +53,7 @@ struct TokenCounts {
   int64_t cache_read = 0;
   int64_t output = 0;
   int64_t prompt() const { return input + cache_creation + cache_read; }
-  Usage neutral() const { return {prompt(), output}; }
+  Usage neutral() const { return {prompt(), output, cache_read}; }
 };
 // Overwrites the counters present (as numbers) in `usage`; leaves the others.
 void MergeUsage(const Json& usage, TokenCounts& counts);

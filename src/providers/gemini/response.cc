@@ -70,6 +70,7 @@ Usage ParseUsage(const Json& m) {
   u.prompt_tokens = Int(m, "promptTokenCount");
   // candidatesTokenCount excludes thinking; OpenAI's completion_tokens include reasoning.
   u.completion_tokens = Int(m, "candidatesTokenCount") + Int(m, "thoughtsTokenCount");
+  u.cached_tokens = Int(m, "cachedContentTokenCount");
   return u;
 }
 

@@ -65,6 +65,8 @@ Usage ParseUsage(const Json& usage) {
   Usage u;
   u.prompt_tokens = IntField(usage, "prompt_tokens");
   u.completion_tokens = IntField(usage, "completion_tokens");
+  if (const Json* details = Field(usage, "prompt_tokens_details"); details && details->is_object())
+    u.cached_tokens = IntField(*details, "cached_tokens");
   return u;
 }
 

@@ -18,6 +18,8 @@ using Do = Decision::Do;
 using std::chrono::seconds;
 
 // Groups: primary (a1, a2) -> backup (b); solo (x) -> backup; context window: primary -> long.
+// Pre-flight (context_window): short (s1: 1000 tokens, s2: 100000) -> long on context
+// window; tiny (t: 1000) -> backup, no context_window_fallbacks.
 constexpr const char* kConfig = R"(
 [router]
 num_retries = 2
@@ -28,8 +30,10 @@ timeout = 1
 [router.fallbacks]
 primary = ["backup"]
 solo = ["backup"]
+tiny = ["backup"]
 [router.context_window_fallbacks]
 primary = ["long"]
+short = ["long"]
 [[deployments]]
 id = "a1"
 model_name = "primary"
@@ -60,6 +64,27 @@ model_name = "long"
 provider = "openai-compatible"
 model = "m"
 api_base = "http://127.0.0.1:9/v1"
+[[deployments]]
+id = "s1"
+model_name = "short"
+provider = "openai-compatible"
+model = "m"
+api_base = "http://127.0.0.1:9/v1"
+context_window = 1000
+[[deployments]]
+id = "s2"
+model_name = "short"
+provider = "openai-compatible"
+model = "m"
+api_base = "http://127.0.0.1:9/v1"
+context_window = 100000
+[[deployments]]
+id = "t"
+model_name = "tiny"
+provider = "openai-compatible"
+model = "m"
+api_base = "http://127.0.0.1:9/v1"
+context_window = 1000
 [[deployments]]
 id = "nokey"
 model_name = "keyless"
@@ -140,6 +165,19 @@ struct Scenario {
       Cooling(id, Millis(static_cast<int64_t>(*retry_after * 1000)));
     return *this;
   }
+  // The executor carried out a kSkip of `id` (core/walk.cc Walk::Skip).
+  Scenario& Skipped(const std::string& id) {
+    const Deployment* d = Dep(id);
+    AttemptRecord rec;
+    rec.deployment = id;
+    rec.kind = ErrorKind::kContextWindow;
+    rec.skipped = true;
+    ledger.route.attempts.push_back(rec);
+    ledger.too_small.insert(d);
+    ledger.done.insert(d);
+    if (!ledger.last_error) ledger.last_error = MakeError(ErrorKind::kContextWindow, "skipped", 400);
+    return *this;
+  }
   Scenario& Cooling(const std::string& id, Millis left) {
     facts.by_id[id].cooling = true;
     facts.by_id[id].cooling_until = now + left;
@@ -186,6 +224,7 @@ void Check(const Row& row) {
   REQUIRE(d.action == row.expect.action);
   switch (d.action) {
     case Do::kAttempt:
+    case Do::kSkip:
       CHECK(d.dep->cfg.id == row.expect.dep);
       break;
     case Do::kSleep:
@@ -371,6 +410,69 @@ const Row kRows[] = {
        s.last->replayable = false;
      },
      {Do::kFail, "", {}, {}, "", 502}},
+    // SPEC 9 pre-flight: a prompt clearly over a deployment's context window is never sent.
+    {"9: a member the prompt clearly cannot fit is skipped before anything is sent",
+     [](Scenario& s) { s.rules.prompt_estimate = 5000; }, {Do::kSkip, "s1"}, "short"},
+    {"9: after the skip, the member of the group that fits is attempted",
+     [](Scenario& s) {
+       s.rules.prompt_estimate = 5000;
+       s.Skipped("s1");
+     },
+     {Do::kAttempt, "s2"}, "short"},
+    {"9: every member too small: straight to context_window_fallbacks, not fallbacks",
+     [](Scenario& s) {
+       s.rules.prompt_estimate = 200000;
+       s.Skipped("s1").Skipped("s2");
+     },
+     {Do::kNextGroup, "", {}, {}, "long"}, "short"},
+    {"9: every member too small and no context_window_fallbacks: the context_window 400",
+     [](Scenario& s) {
+       s.rules.prompt_estimate = 5000;
+       s.Skipped("t");
+     },
+     {Do::kFail, "", {}, {}, "", 400}, "tiny"},
+    {"9: a prompt near the limit (within the 10% margin) is sent",
+     [](Scenario& s) { s.rules.prompt_estimate = 1100; }, {Do::kAttempt, "t"}, "tiny"},
+    {"9: just past the margin it is skipped",
+     [](Scenario& s) { s.rules.prompt_estimate = 1101; }, {Do::kSkip, "t"}, "tiny"},
+    {"9: no known window, no check",
+     [](Scenario& s) { s.rules.prompt_estimate = 10000000; }, {Do::kAttempt, "l"}, "long"},
+    {"9: no estimate (embeddings), no check", [](Scenario& s) { s.rules.prompt_estimate = 0; },
+     {Do::kAttempt, "t"}, "tiny"},
+    {"9: a skip does not make a rate-limited walk anything but 429",
+     [](Scenario& s) {
+       s.ledger.chain.clear();
+       s.rules.prompt_estimate = 5000;
+       s.Skipped("s1").Failed("s2", ErrorKind::kRateLimit, 20.0, 429).Spent(ErrorKind::kRateLimit, 2);
+       s.Cooling("s2", Millis(20000));
+       s.ledger.group = s.table->FindGroup("short");
+       s.ledger.chain.clear();
+     },
+     {Do::kFail, "", {}, {}, "", 429, 20}, "short"},
+    // SPEC 9 session affinity: the remembered deployment, but only among the candidates.
+    {"9: affinity picks the deployment the session was last answered by",
+     [](Scenario& s) { s.rules.affinity = s.Dep("a2"); }, {Do::kAttempt, "a2"}},
+    {"9: affinity never overrides a cooldown",
+     [](Scenario& s) {
+       s.rules.affinity = s.Dep("a1");
+       s.Cooling("a1", Millis(5000));
+     },
+     {Do::kAttempt, "a2"}},
+    {"9: ... nor an rpm/tpm limit",
+     [](Scenario& s) {
+       s.rules.affinity = s.Dep("a1");
+       s.Full("a1", Millis(5000));
+     },
+     {Do::kAttempt, "a2"}},
+    {"9: ... nor a failure in this request (the retry goes elsewhere)",
+     [](Scenario& s) {
+       s.rules.affinity = s.Dep("a1");
+       s.Failed("a1", ErrorKind::kServerError);
+       s.last.reset();
+     },
+     {Do::kAttempt, "a2"}},
+    {"9: a remembered deployment of another group is no candidate here",
+     [](Scenario& s) { s.rules.affinity = s.Dep("b"); s.Cooling("a1", Millis(5000)); }, {Do::kAttempt, "a2"}},
     {"success ends the walk",
      [](Scenario& s) {
        s.last = AttemptOutcome{};
@@ -384,6 +486,72 @@ TEST_CASE("walk decision table (SPEC 3.2)") {
     CAPTURE(row.rule);
     Check(row);
   }
+}
+
+TEST_CASE("9: affinity holds for every seed") {
+  Scenario s;
+  s.rules.affinity = s.Dep("a1");
+  for (uint64_t seed = 0; seed < 50; ++seed) CHECK(s.Decide(seed).dep->cfg.id == "a1");
+}
+
+TEST_CASE("9: a hedge goes to the group's other candidate, else to the chain; never to a failed, cooling or too-small one") {
+  Scenario s;
+  Rng rng(1);
+  CHECK(HedgeTarget(s.rules, s.ledger, *s.Dep("a1"), s.facts, rng) == s.Dep("a2"));
+  s.Cooling("a2", Millis(5000));
+  CHECK(HedgeTarget(s.rules, s.ledger, *s.Dep("a1"), s.facts, rng) == s.Dep("b"));  // the fallback group
+  s.Full("b", Millis(1000));
+  CHECK(HedgeTarget(s.rules, s.ledger, *s.Dep("a1"), s.facts, rng) == nullptr);
+  Scenario f;
+  f.Failed("a2", ErrorKind::kServerError);
+  CHECK(HedgeTarget(f.rules, f.ledger, *f.Dep("a1"), f.facts, rng) == f.Dep("b"));
+  Scenario t("short");
+  t.rules.prompt_estimate = 5000;
+  t.Skipped("s1");
+  t.ledger.chain = {"tiny"};
+  CHECK(HedgeTarget(t.rules, t.ledger, *t.Dep("s2"), t.facts, rng) == nullptr);  // t cannot fit it
+}
+
+TEST_CASE("9: a hedge prefers another upstream: a chain deployment elsewhere beats a group mate at the same endpoint") {
+  // a1 and a2 share an endpoint; b is elsewhere.
+  constexpr const char* kOther = R"(
+[router.fallbacks]
+primary = ["backup"]
+[[deployments]]
+id = "a1"
+model_name = "primary"
+provider = "openai-compatible"
+model = "m"
+api_base = "http://127.0.0.1:9/v1"
+[[deployments]]
+id = "a2"
+model_name = "primary"
+provider = "openai-compatible"
+model = "m"
+api_base = "http://127.0.0.1:9/v1"
+[[deployments]]
+id = "b"
+model_name = "backup"
+provider = "openai-compatible"
+model = "m"
+api_base = "http://127.0.0.1:10/v1"
+)";
+  auto http = net::MakeHttpClient();
+  MemoryStateStore store;
+  FakeClock clock;
+  auto cfg = LoadConfigText(kOther, "hedge.toml", [](const std::string&) { return std::nullopt; });
+  REQUIRE(cfg.ok());
+  auto table = RouteTable::Build(std::move(cfg.value()), *http, store, clock);
+  WalkRules rules;
+  rules.table = table.get();
+  WalkLedger ledger;
+  ledger.group = table->FindGroup("primary");
+  ledger.chain = {"backup"};
+  ledger.visited.insert("primary");
+  TableFacts facts;
+  Rng rng(3);
+  const Group* g = ledger.group;
+  CHECK(HedgeTarget(rules, ledger, *g->members[0], facts, rng)->cfg.id == "b");
 }
 
 TEST_CASE("5: the forced probe is the deployment whose cooldown ends first, only when all cool") {

@@ -66,6 +66,8 @@ TEST_CASE("metrics: an empty registry is valid text with every family declared")
                        {"detour_deployment_state", "gauge"},
                        {"detour_in_flight", "gauge"},
                        {"detour_cache_hits_total", "counter"},
+                       {"detour_preflight_skips_total", "counter"},
+                       {"detour_cache_read_tokens_total", "counter"},
                    });
   CHECK(p.Get("detour_deployment_state", {{"deployment", "p1"}}) == 0);
   CHECK(p.Get("detour_deployment_state", {{"deployment", "b1"}}) == 1);
