@@ -100,7 +100,7 @@ std::optional<std::string> Gateway::Admit(const net::ServerRequest& req, net::Se
   }
   ApiError e;
   if (clients->keys.empty()) {
-    std::string header = req.Header("x-detour-team");  // by value: Header returns a temporary
+    std::string header = req.Header("x-detour-team");  // owned: Header returns a copy
     if (header.empty()) return std::string("default");
     if (ValidTeamName(header)) return std::string(header);
     e = Invalid("x-detour-team", "the x-detour-team header must be 1-64 letters, digits, '-', '_' or '.'");
