@@ -77,7 +77,7 @@ test('seed 2: retry_policy: InternalServerErrorRetries 4 means 5 attempts at a f
     { env: { OPENAI_API_KEY: 'sk-test' } });
   const r = await post(s, 'gpt-4o');
   assert.equal(r.status, 502, r.body);
-  assert.equal((await requestsSince(since)).length, 5);
+  assert.equal((await requestsSince(since)).length, 5, r.body);
 });
 
 test('seed 2: retry_policy: RateLimitErrorRetries 3 means 4 attempts at a rate-limited server', async () => {
