@@ -50,8 +50,10 @@ std::shared_ptr<const RouteTable> RouteTable::Build(Config config, net::HttpClie
   const RouterConfig& r = t->config_.router;
   t->retry_ = RetryPolicy(r);
   t->cooldown_ = CooldownPolicy{r.allowed_fails, r.cooldown_window, r.cooldown};
-  for (const auto& dc : t->config_.deployments)
+  for (const auto& dc : t->config_.deployments) {
     t->deployments_.push_back(BuildDeployment(dc, r, http, store, clock, make));
+    t->checks_context_window_ |= t->deployments_.back()->context_window > 0;
+  }
   if (const CacheConfig& c = t->config_.cache; c.enabled)
     t->cache_ = std::make_unique<ResponseCache>(c.ttl, c.max_entries, clock,
                                                 store.BackendUp() ? &store : nullptr);

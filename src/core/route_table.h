@@ -77,6 +77,8 @@ class RouteTable {
   // The response cache, null unless `[cache] enabled`. One per table: a reload starts
   // an empty cache, so no answer outlives the config (deployments, groups) that gave it.
   ResponseCache* cache() const { return cache_.get(); }
+  // Whether any deployment has a context window (so requests need a prompt estimate).
+  bool checks_context_window() const { return checks_context_window_; }
 
  private:
   RouteTable() = default;
@@ -88,6 +90,7 @@ class RouteTable {
   std::vector<Group> pinned_;  // one per deployment id
   std::unordered_map<std::string, const Group*> by_name_;
   std::unique_ptr<ResponseCache> cache_;
+  bool checks_context_window_ = false;
 };
 
 }  // namespace detour

@@ -20,6 +20,12 @@ std::string AffinityKey(const RouteTable& t, const ChatRequest& req, const std::
   return session.empty() ? "" : model + "\n" + session;
 }
 
+// The pre-flight estimate of a request's prompt tokens; 0 (no check) when no deployment
+// has a context window, so such configs pay nothing for it per request.
+int64_t PromptEstimate(const RouteTable& t, const ChatRequest& req) {
+  return t.checks_context_window() ? EstimatePromptTokens(req.body) : 0;
+}
+
 // The model name a request routes by: its own, else the default group.
 std::string EffectiveModel(const RouteTable& t, const ChatRequest& req) {
   return req.model.empty() ? t.DefaultGroup() : req.model;
@@ -181,7 +187,7 @@ Expected<CompletionResult, RouteFailure> Router::Complete(const ChatRequest& req
                                      [&](const Deployment& d, const AttemptLimits& l) {
                                        return d.provider->Complete(req, l);
                                      },
-                                     EstimatePromptTokens(req.body), AffinityKey(*table, req, model));
+                                     PromptEstimate(*table, req), AffinityKey(*table, req, model));
   if (!r.ok()) return Fail(std::move(r.error()));
   r->second.cache = cache.live_status();
   cache.Store(r->first, r->second);
@@ -223,7 +229,7 @@ Expected<StreamResult, RouteFailure> Router::Stream(const ChatRequest& in, Strea
   StreamRecorder recorder(consumer, cache.live_status());
   CommitGate gate(req, recorder, clock_, opts.cancel);
   StreamEnd end;
-  Walk walk(*table, {req.model, req.overrides, true, EstimatePromptTokens(req.body), AffinityKey(*table, req, req.model), &hedges_}, *store_, clock_, seeds_.Next(), opts, observers_);
+  Walk walk(*table, {req.model, req.overrides, true, PromptEstimate(*table, req), AffinityKey(*table, req, req.model), &hedges_}, *store_, clock_, seeds_.Next(), opts, observers_);
   auto routed = walk.Run([&](const Deployment& d, const AttemptLimits& limits, const RouteInfo& so_far,
                               RaceTicket* race) {
     AttemptOutcome out;
