@@ -4,8 +4,8 @@
 //
 // Checked, beyond "no crash, no sanitizer report, no exception escaping the loader":
 // - a rejected trace reports at least one issue, each with a message;
-// - an accepted trace has a positive duration, fault windows inside [0, duration] with
-//   from < to and rates in [0, 1], and recorded attempts in time order.
+// - an accepted trace has a positive duration, fault windows starting at or after 0
+//   with from < to (they may run past the end) and rates in [0, 1], and recorded attempts in time order.
 #include <string>
 
 #include "config/trace.h"
@@ -26,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(t.duration.count() > 0);
   for (const auto& f : t.faults) {
     FUZZ_CHECK(f.from < f.to);
-    FUZZ_CHECK(f.from.count() >= 0 && f.to <= t.duration);
+    FUZZ_CHECK(f.from.count() >= 0);  // a window may run past the end: the trace just stops
     FUZZ_CHECK(f.rate >= 0 && f.rate <= 1);
   }
   for (size_t i = 1; i < t.recorded.size(); ++i) FUZZ_CHECK(t.recorded[i - 1].at <= t.recorded[i].at);
