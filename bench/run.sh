@@ -12,8 +12,13 @@
 # Tunables (env): BENCH_BUILD_DIR, BENCH_LAT_REQUESTS (2000), BENCH_LAT_BLOCK (100),
 # BENCH_LAT_WARMUP (200), BENCH_WRK_SECONDS (4), BENCH_WRK_ROUNDS (4),
 # BENCH_WRK_CONNS_LIST ("16 64"), BENCH_WRK_THREADS (2), BENCH_STREAMS (1000),
-# BENCH_DELTAS (64), BENCH_CHUNK_MS (20), BENCH_STREAM_TIMEOUT_MS (60000), BENCH_NGINX
+# BENCH_DELTAS (64), BENCH_CHUNK_MS (20), BENCH_STREAM_TIMEOUT_MS (60000),
+# BENCH_STREAM_RAMP_MS (1000: stream i starts at i * ramp / N), BENCH_NGINX
 # (1; 0 skips the nginx arm), BENCH_STRICT (1: exit 1 when a target is missed).
+# BENCH_TRANSLATION (1; 0 skips): CPU per request when detour translates, through
+# `detour sim` (an instant, fault-free trace): OpenAI clients in front of an OpenAI, an
+# Anthropic and a Gemini deployment, so cross-protocol translation is measured beside the
+# same-protocol fast path.
 # BENCH_STATE=redis: the redis arm. A redis-server on a free loopback port holds detour's
 # state ([state] backend = "redis"), and the "bench" deployment gets BENCH_RPM (default
 # 1000000000) so every request takes its rpm slot through Redis, the one round trip on the
@@ -37,7 +42,9 @@ STREAMS=${BENCH_STREAMS:-1000}
 DELTAS=${BENCH_DELTAS:-64}
 CHUNK_MS=${BENCH_CHUNK_MS:-20}
 STREAM_TIMEOUT_MS=${BENCH_STREAM_TIMEOUT_MS:-60000}
+STREAM_RAMP_MS=${BENCH_STREAM_RAMP_MS:-1000}
 STATE=${BENCH_STATE:-memory}
+TRANSLATION=${BENCH_TRANSLATION:-1}
 RPM=${BENCH_RPM:-}
 [[ $STATE == redis && -z $RPM ]] && RPM=1000000000
 OUT_NAME=latest.json
@@ -72,8 +79,9 @@ build() {
   if [[ ! -f $BUILD/CMakeCache.txt ]]; then
     cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
   fi
-  log "building in $BUILD (detour fake_upstream bench_latency_client)"
-  cmake --build "$BUILD" -j2 --target detour fake_upstream bench_latency_client >"$WORK/build.log" 2>&1 ||
+  log "building in $BUILD (detour fake_upstream bench_latency_client bench_streams_client)"
+  cmake --build "$BUILD" -j2 --target detour fake_upstream bench_latency_client bench_streams_client \
+    >"$WORK/build.log" 2>&1 ||
     { tail -30 "$WORK/build.log" >&2; die "build failed"; }
 }
 
@@ -269,8 +277,18 @@ sampler() {
   done
 }
 
+streams_client() {  # port model -> JSON on stdout
+  "$BUILD/bench_streams_client" --port "$1" --model "$2" --streams "$STREAMS" --expect "$DELTAS" \
+    --ramp-ms "$STREAM_RAMP_MS" --timeout-ms "$STREAM_TIMEOUT_MS"
+}
+
+# The streams, paced over STREAM_RAMP_MS (bench/streams_client.cc): straight at the fake
+# first (the upstream's own first-token time under this load), then through detour, then
+# through nginx. Each stream's first token is timed from the write of its request.
 measure_streams() {
-  log "streams: $STREAMS concurrent x $DELTAS deltas every ${CHUNK_MS} ms"
+  log "streams: $STREAMS x $DELTAS deltas every ${CHUNK_MS} ms, started over ${STREAM_RAMP_MS} ms: direct"
+  streams_client "$STREAM_PORT" m >"$WORK/streams_direct.json" || die "streams client (direct) failed"
+  log "streams: the same through detour"
   # Reset VmHWM so the peak is this phase's, not the throughput run's (Linux >= 4.0).
   echo 5 >"/proc/$DETOUR_PID/clear_refs" 2>/dev/null || log "cannot reset VmHWM; peak is lifetime"
   local rss0 thr0 t0 t1 lo0 ld0
@@ -278,9 +296,7 @@ measure_streams() {
   t0=$(cpu_ticks "$DETOUR_PID"); lo0=$(netstat_field ListenOverflows); ld0=$(netstat_field ListenDrops)
   sampler & local spid=$!
   PIDS+=("$spid")
-  node "$BENCH/streams.mjs" --port "$GW_PORT" --streams "$STREAMS" --expect "$DELTAS" \
-    --timeout-ms "$STREAM_TIMEOUT_MS" --model bench-stream >"$WORK/streams.json" ||
-    die "streams.mjs failed"
+  streams_client "$GW_PORT" bench-stream >"$WORK/streams.json" || die "streams client failed"
   touch "$WORK/stop"; wait "$spid" 2>/dev/null || true
   t1=$(cpu_ticks "$DETOUR_PID")
   local hwm peak maxthr
@@ -295,11 +311,72 @@ measure_streams() {
   [[ $NGINX == 1 ]] || return 0
   log "streams: the same through nginx"
   echo 5 >"/proc/$NGINX_WORKER/clear_refs" 2>/dev/null || true
-  node "$BENCH/streams.mjs" --port "$NGX_STREAM_PORT" --streams "$STREAMS" --expect "$DELTAS" \
-    --timeout-ms "$STREAM_TIMEOUT_MS" --model m >"$WORK/streams_nginx.json" ||
-    die "streams.mjs (nginx) failed"
+  streams_client "$NGX_STREAM_PORT" m >"$WORK/streams_nginx.json" || die "streams client (nginx) failed"
   printf '{"hwm_kb": %s, "master_rss_kb": %s}\n' "$(status_kb "$NGINX_WORKER" VmHWM)" \
     "$(status_kb "$NGINX_PID" VmRSS)" >"$WORK/streams_nginx_proc.json"
+}
+
+# detour in front of `detour sim`, one deployment per protocol, each driven by wrk at c=16:
+# detour's CPU per request and requests/s per protocol -> translation.json.
+measure_translation() {
+  cat >"$WORK/instant.toml" <<'EOF'
+name = "instant"
+description = "no faults, first token after 1 ms, tokens as fast as they can go (bench translation arm)"
+duration = "24h"
+[traffic]
+rate = 1.0
+prompt_tokens = 10
+completion_tokens = 8
+[baseline]
+first_token = "1ms"
+tokens_per_second = 1000000
+error_rate = 0
+EOF
+  "$BUILD/detour" sim --trace "$WORK/instant.toml" --listen 127.0.0.1:0 >"$WORK/sim.out" 2>"$WORK/sim.err" &
+  local sim_pid=$!
+  PIDS+=("$sim_pid")
+  wait_line "$WORK/sim.out" '^gemini ' "$sim_pid" >/dev/null
+  local root; root=$(awk '$1 == "openai" {print $2}' "$WORK/sim.out"); root=${root%/v1}
+  cat >"$WORK/translate.toml" <<EOF
+[[deployments]]
+model_name = "tr-openai"
+provider = "openai"
+model = "gpt-4o"
+api_key = "sim"
+api_base = "$root/v1"
+
+[[deployments]]
+model_name = "tr-anthropic"
+provider = "anthropic"
+model = "claude-sonnet"
+api_key = "sim"
+api_base = "$root/anthropic"
+
+[[deployments]]
+model_name = "tr-gemini"
+provider = "gemini"
+model = "gemini-2.0-flash"
+api_key = "sim"
+api_base = "$root/gemini"
+EOF
+  "$BUILD/detour" --config "$WORK/translate.toml" --log-level warn serve --listen 127.0.0.1:0 \
+    2>"$WORK/translate.err" &
+  local tr_pid=$!
+  PIDS+=("$tr_pid")
+  local port; port=$(wait_line "$WORK/translate.err" 'listening on http://127\.0\.0\.1:[0-9]+' "$tr_pid" |
+    sed -E 's|.*127\.0\.0\.1:([0-9]+).*|\1|')
+  local m first=1
+  printf '{' >"$WORK/translation.json"
+  for m in tr-openai tr-anthropic tr-gemini; do
+    log "translation: wrk -c16 -d${WRK_SECONDS}s, OpenAI client -> ${m#tr-} upstream (detour sim)"
+    [[ $(post "$port" "$m") == 200 ]] || die "translation warm-up to $m failed"
+    run_wrk "translate_$m" "$port" "$m" "$tr_pid" 16
+    ((first)) || printf ', ' >>"$WORK/translation.json"
+    first=0
+    printf '"%s": {"cpu_ticks": %s, "wrk": "wrk_translate_%s.txt"}' "${m#tr-}" \
+      "$(cat "$WORK/wrk_translate_$m.cpu_ticks")" "$m" >>"$WORK/translation.json"
+  done
+  printf '}\n' >>"$WORK/translation.json"
 }
 
 main() {
@@ -327,10 +404,11 @@ main() {
   measure_latency
   measure_throughput
   measure_streams
+  [[ $TRANSLATION == 1 ]] && measure_translation
 
   local clk; clk=$(getconf CLK_TCK)
   node "$BENCH/report.mjs" --work "$WORK" --out "$RESULTS/$OUT_NAME" --clk-tck "$clk" \
-    --config "{\"lat_requests\": $LAT_REQUESTS, \"lat_block\": $LAT_BLOCK, \"wrk_seconds\": $WRK_SECONDS, \"wrk_rounds\": $WRK_ROUNDS, \"wrk_conns\": [${WRK_CONNS_LIST// /, }], \"nginx\": $NGINX, \"state\": \"$STATE\", \"rpm\": \"$RPM\", \"wrk_threads\": $WRK_THREADS, \"streams\": $STREAMS, \"deltas\": $DELTAS, \"chunk_ms\": $CHUNK_MS, \"nproc\": $(nproc), \"detour_commit\": \"$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)\"}" \
+    --config "{\"lat_requests\": $LAT_REQUESTS, \"lat_block\": $LAT_BLOCK, \"wrk_seconds\": $WRK_SECONDS, \"wrk_rounds\": $WRK_ROUNDS, \"wrk_conns\": [${WRK_CONNS_LIST// /, }], \"nginx\": $NGINX, \"state\": \"$STATE\", \"translation\": $TRANSLATION, \"rpm\": \"$RPM\", \"wrk_threads\": $WRK_THREADS, \"streams\": $STREAMS, \"deltas\": $DELTAS, \"chunk_ms\": $CHUNK_MS, \"stream_ramp_ms\": $STREAM_RAMP_MS, \"nproc\": $(nproc), \"detour_commit\": \"$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)\"}" \
     ${BENCH_STRICT:+--strict}
 }
 

@@ -13,7 +13,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-all="http1_request http1_response chunked sse resp chat_request config trace litellm"
+all="http1_request http1_response chunked sse resp chat_request fast_path config trace litellm"
 seconds=20
 case "${1:-}" in
   ''|*[!0-9]*) ;;

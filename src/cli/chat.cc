@@ -135,8 +135,9 @@ int RunChat(const GlobalOptions& g, const ChatOptions& o) {
       PrintRouteFailure(r.error(), model);
       return r.error().unknown_model ? kExitUsage : kExitFailed;
     }
-    if (o.json) std::cout << r->response.body.dump(2) << "\n";
-    else std::cout << MessageText(r->response.body) << "\n";
+    Json body = ResponseJson(r->response);
+    if (o.json) std::cout << body.dump(2) << "\n";
+    else std::cout << MessageText(body) << "\n";
     return kExitOk;
   }
   auto r = rt.router->Stream(req, out, opts);

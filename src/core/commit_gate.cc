@@ -7,13 +7,15 @@ namespace {
 
 // Replaces choice 0's delta text (the chunk keeps every other field as the upstream sent it).
 void SetText(StreamChunk& c, std::string text) {
-  c.data["choices"][0]["delta"]["content"] = text;
+  MutableChunkJson(c)["choices"][0]["delta"]["content"] = text;
   c.text = std::move(text);
 }
 
-bool HasChoices(const StreamChunk& c) {
-  auto it = c.data.find("choices");
-  return it != c.data.end() && it->is_array() && !it->empty();
+// Asked of usage chunks and replays only, so a fast-path chunk is rarely parsed for it.
+bool HasChoices(StreamChunk& c) {
+  const Json& data = ChunkJson(c);
+  auto it = data.find("choices");
+  return it != data.end() && it->is_array() && !it->empty();
 }
 
 }  // namespace
@@ -75,7 +77,7 @@ bool CommitGate::Emit(StreamChunk& c) {
   if (!c.text_only) replayable_ = false;
   if (!req_.client_wants_usage) {
     if (c.usage && !HasChoices(c)) return true;  // the usage chunk
-    c.data.erase("usage");
+    EraseChunkMember(c, "usage");
   }
   return obs_.OnChunk(c);
 }

@@ -103,7 +103,7 @@ Json UsageJson(const Usage& u) {
 
 CacheUse::CacheUse(ResponseCache* cache, const std::string& model, const ChatRequest& req) : cache_(cache) {
   if (!cache_) return;
-  key_ = ResponseCache::KeyOf(model, req.body);
+  key_ = ResponseCache::KeyOf(model, RequestJson(req));
   read_ = req.overrides.cache == CacheDirective::kNormal;
   store_ = req.overrides.cache != CacheDirective::kNoStore;
 }
@@ -114,7 +114,9 @@ std::shared_ptr<const CachedAnswer> CacheUse::Lookup() const {
 
 void CacheUse::Store(const ChatResponse& response, const RouteInfo& route) const {
   if (!cache_ || !store_) return;
-  cache_->Put(key_, CachedAnswer{response, route.deployment, route.group});
+  CachedAnswer answer{response, route.deployment, route.group};
+  MaterializeBody(answer.response);  // a hit may be replayed as a stream or translated
+  cache_->Put(key_, std::move(answer));
 }
 
 RouteInfo CacheUse::HitRoute(const CachedAnswer& hit, const std::string& requested) {
@@ -134,9 +136,13 @@ bool StreamRecorder::OnCommit(const RouteInfo& route) {
 
 bool StreamRecorder::OnChunk(StreamChunk& c) {
   if (status_ != CacheStatus::kOff) {
-    if (id_.is_null() && c.data.contains("id")) id_ = c.data["id"];
-    if (created_.is_null() && c.data.contains("created")) created_ = c.data["created"];
-    if (model_.is_null() && c.data.contains("model")) model_ = c.data["model"];
+    // Parsed only until the three are known (usually the first chunk).
+    static const Json kNone;
+    bool need = id_.is_null() || created_.is_null() || model_.is_null();
+    const Json& data = need ? ChunkJson(c) : kNone;
+    if (id_.is_null() && data.contains("id")) id_ = data["id"];
+    if (created_.is_null() && data.contains("created")) created_ = data["created"];
+    if (model_.is_null() && data.contains("model")) model_ = data["model"];
     if (!c.text_only) rebuildable_ = false;
     text_ += c.text;
     if (c.finish_reason) finish_ = c.finish_reason;
@@ -164,7 +170,7 @@ std::optional<ChatResponse> StreamRecorder::Answer(const StreamEnd& end) const {
 
 Expected<StreamEnd, RouteFailure> ReplayCached(const CachedAnswer& hit, const ChatRequest& req,
                                                const RouteInfo& route, StreamConsumer& consumer) {
-  const Json& body = hit.response.body;
+  const Json body = ResponseJson(hit.response);
   auto stopped = [] {
     RouteFailure f;
     f.status = 499;

@@ -23,7 +23,7 @@ std::string AffinityKey(const RouteTable& t, const ChatRequest& req, const std::
 // The pre-flight estimate of a request's prompt tokens; 0 (no check) when no deployment
 // has a context window, so such configs pay nothing for it per request.
 int64_t PromptEstimate(const RouteTable& t, const ChatRequest& req) {
-  return t.checks_context_window() ? EstimatePromptTokens(req.body) : 0;
+  return t.checks_context_window() ? EstimatePromptTokens(RequestJson(req)) : 0;
 }
 
 // The model name a request routes by: its own, else the default group.

@@ -32,11 +32,12 @@ uint64_t Fnv1a(const std::string& s, uint64_t h = 14695981039346656037ull) {
 
 std::string SessionKey(const ChatRequest& req) {
   if (!req.session.empty()) return "s:" + req.session;
-  if (auto it = req.body.find("user"); it != req.body.end() && it->is_string() && !it->get<std::string>().empty())
+  const Json& body = RequestJson(req);
+  if (auto it = body.find("user"); it != body.end() && it->is_string() && !it->get<std::string>().empty())
     return "u:" + it->get<std::string>();
   std::string system, first_user;
   bool have_user = false, have_system = false;
-  if (auto it = req.body.find("messages"); it != req.body.end() && it->is_array())
+  if (auto it = body.find("messages"); it != body.end() && it->is_array())
     for (const Json& m : *it) {
       if (!m.is_object()) continue;
       std::string role = m.value("role", "");

@@ -7,8 +7,11 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -42,11 +45,37 @@ struct RequestOverrides {
   CacheDirective cache = CacheDirective::kNormal;
 };
 
+// A request body that `serve`'s same-protocol fast path validated without building a DOM
+// (server/chat_request_fast.cc), kept as the bytes the client sent, so an OpenAI-family
+// upstream gets it with a few members spliced (providers/openai/fast_wire.h) rather than
+// parsed and serialised again. dom() builds the nlohmann value on first use, once, for code
+// that reads or translates the body (other protocols, cache keys, session affinity, the
+// context pre-flight); it is thread-safe because a hedge may ask from another thread.
+class RawBody {
+ public:
+  // `drop`: top-level keys the DOM leaves out (detour-only fields); `choices`: the
+  // request's `n` as openai::ChoiceCount reads it.
+  RawBody(std::string text, std::vector<std::string> drop, int64_t choices)
+      : text_(std::move(text)), drop_(std::move(drop)), choices_(choices) {}
+  const std::string& text() const { return text_; }
+  int64_t choices() const { return choices_; }
+  const Json& dom() const;
+
+ private:
+  std::string text_;
+  std::vector<std::string> drop_;
+  int64_t choices_;
+  mutable std::once_flag once_;
+  mutable Json dom_;
+};
+
 struct ChatRequest {
   std::string model;  // the group (or deployment id) the caller asked for
   // OpenAI-shaped body as received, with detour-only fields (fallbacks, num_retries,
-  // timeout) removed and `model`/`stream` left for providers to overwrite.
+  // timeout) removed and `model`/`stream` left for providers to overwrite. Null when `raw`
+  // holds the body: read it through RequestJson().
   Json body;
+  std::shared_ptr<const RawBody> raw;  // set by the fast path only
   bool stream = false;
   bool client_wants_usage = false;  // stream_options.include_usage from the caller
   RequestOverrides overrides;
@@ -54,9 +83,12 @@ struct ChatRequest {
 };
 
 struct ChatResponse {
-  Json body;          // OpenAI chat.completion object (model = upstream model)
+  Json body;          // OpenAI chat.completion object (model = upstream model); null when raw holds it
   Usage usage;
   std::string model;  // upstream model that answered
+  // The upstream's body as received, when the same-protocol fast path read it without a
+  // DOM (then body is null until MaterializeBody): forwarded to an OpenAI client as it is.
+  std::string raw;
 };
 
 // POST /v1/embeddings (SPEC 4): the OpenAI embeddings body as received (`input`, and
@@ -75,7 +107,10 @@ struct EmbeddingResponse {
 
 // One normalised OpenAI chat.completion.chunk.
 struct StreamChunk {
-  Json data;
+  Json data;  // null while `raw` holds the chunk: read through ChunkJson()
+  // The chunk's JSON text as the upstream sent it, when the same-protocol fast path read it
+  // without a DOM; "" when `data` holds the chunk. Edits go through MutableChunkJson.
+  std::string raw;
   bool has_content = false;                  // carries a content token (text, refusal, tool call)
   std::string text;                          // choice 0's delta text ("" when none)
   // False when the chunk carries more than choice-0 text (tool or function calls, a
@@ -84,6 +119,19 @@ struct StreamChunk {
   std::optional<std::string> finish_reason;  // set on the chunk that ends choice 0
   std::optional<Usage> usage;                // set on a usage chunk (choices empty)
 };
+
+// The request body as a DOM, whichever of body and raw holds it.
+const Json& RequestJson(const ChatRequest& req);
+// The answer as a DOM (parsed from raw when the fast path read it; cold paths only).
+Json ResponseJson(const ChatResponse& r);
+// Fills r.body from r.raw when only raw holds the answer (raw is kept).
+void MaterializeBody(ChatResponse& r);
+// The chunk as a DOM: parses raw on first use (raw is kept, so it still goes out as sent).
+const Json& ChunkJson(StreamChunk& c);
+// For an edit: the chunk's DOM, with raw dropped so the edited DOM is what goes out.
+Json& MutableChunkJson(StreamChunk& c);
+// Removes the chunk's top-level member `key` (a splice when raw holds the chunk).
+void EraseChunkMember(StreamChunk& c, std::string_view key);
 
 // Receives chunks as they arrive; returning false cancels the stream (the client left).
 using ChunkSink = std::function<bool(StreamChunk&)>;

@@ -128,6 +128,9 @@ std::string_view ReasonPhrase(int status);
 // Appends one chunk in chunked transfer coding ("<hex>\r\n<data>\r\n"); nothing for empty
 // data (an empty chunk would end the body).
 void AppendChunk(std::string& out, std::string_view data);
+// A chunk's size line ("<hex>\r\n") for `size` bytes of data, written into `buf`: for a
+// gathered write of line, data and "\r\n" without copying the data.
+std::string_view ChunkSizeLine(size_t size, char (&buf)[24]);
 inline constexpr std::string_view kLastChunk = "0\r\n\r\n";
 
 // The header injection guard: the name is a token and the value holds no CR, LF or NUL.

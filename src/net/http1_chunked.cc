@@ -107,12 +107,19 @@ bool ChunkedDecoder::TrailerByte(char c) {
   }
 }
 
+std::string_view ChunkSizeLine(size_t size, char (&buf)[24]) {
+  char* end = std::to_chars(buf, buf + sizeof(buf) - 2, size, 16).ptr;
+  *end++ = '\r';
+  *end++ = '\n';
+  return std::string_view(buf, static_cast<size_t>(end - buf));
+}
+
 void AppendChunk(std::string& out, std::string_view data) {
   if (data.empty()) return;
-  char hex[20];
-  auto res = std::to_chars(hex, hex + sizeof(hex), data.size(), 16);
-  out.reserve(out.size() + static_cast<size_t>(res.ptr - hex) + data.size() + 4);
-  out.append(hex, res.ptr).append("\r\n", 2).append(data).append("\r\n", 2);
+  char line[24];
+  std::string_view size_line = ChunkSizeLine(data.size(), line);
+  out.reserve(out.size() + size_line.size() + data.size() + 2);
+  out.append(size_line).append(data).append("\r\n", 2);
 }
 
 }  // namespace detour::net::http1

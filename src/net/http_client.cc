@@ -36,12 +36,11 @@ std::string HostHeader(const Url& url) {
   return h;
 }
 
-// The request head (and the body when small: one write, one segment). Returns what
+// The request head (the body goes beside it in the same gathered write). Returns what
 // cannot be sent (a header whose value has a line break, e.g. a key read from a file with
 // its trailing newline; never the value itself), or nothing.
-std::optional<std::string> SerializeRequest(const Request& req, const Url& url, bool with_body,
-                                            std::string& out) {
-  out.reserve(256 + (with_body ? req.body.size() : 0));
+std::optional<std::string> SerializeRequest(const Request& req, const Url& url, std::string& out) {
+  out.reserve(256);
   if (!http1::AppendRequestLine(out, req.method, url.target)) return "the request line";
   http1::AppendHeaderLine(out, "Host", HostHeader(url));
   bool has_type = false;
@@ -58,7 +57,6 @@ std::optional<std::string> SerializeRequest(const Request& req, const Url& url, 
     http1::AppendHeaderLine(out, "Content-Length", std::to_string(req.body.size()));
   }
   out.append("\r\n");
-  if (with_body) out.append(req.body);
   return std::nullopt;
 }
 
@@ -91,8 +89,6 @@ class Exchange {
   const Callbacks& cb_;
   ConnPool& pool_;
   const std::string key_;
-  // A body up to 64 KB goes in the same write as the head (one segment).
-  const bool inline_body_ = req_.body.size() <= 64 * 1024;
   std::string head_;
   std::unique_ptr<Socket> conn_;
   std::string buf_;
@@ -130,7 +126,7 @@ bool Exchange::Stopped() {
 Expected<int, TransportError> Exchange::Run() {
   if (Stopped()) return Fail(error_);
   // Written once, before any I/O: a stale connection's resend reuses it.
-  if (auto bad = SerializeRequest(req_, url_, inline_body_, head_)) {
+  if (auto bad = SerializeRequest(req_, url_, head_)) {
     FailWith(Failure::kOther, *bad + " cannot be sent (line break or bad name)");
     return Fail(error_);
   }
@@ -207,8 +203,8 @@ bool Exchange::OpenNew() {
 }
 
 bool Exchange::SendRequest() {
-  IoStatus st = conn_->WriteAll(head_, deadline_.Get());
-  if (st == IoStatus::kOk && !inline_body_) st = conn_->WriteAll(req_.body, deadline_.Get());
+  // Head and body in one system call (one segment when small), the body not copied.
+  IoStatus st = conn_->WriteParts({head_, req_.body}, deadline_.Get());
   if (st == IoStatus::kOk) return true;
   if (st == IoStatus::kTimeout) FailWith(Failure::kTimeout, "deadline passed while sending");
   else FailWith(Failure::kReset, "connection closed or reset while sending");

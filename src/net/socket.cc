@@ -10,6 +10,7 @@
 #include <openssl/x509v3.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -126,6 +127,38 @@ IoStatus Socket::WriteAll(std::string_view data, fiber::TimePoint until) {
     ssize_t w = ::send(io_.fd(), data.data(), data.size(), MSG_NOSIGNAL);
     if (w > 0) {
       data.remove_prefix(static_cast<size_t>(w));
+      continue;
+    }
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return IoStatus::kError;
+    if (io_.Wait(true, until) == fiber::WaitResult::kTimeout) return IoStatus::kTimeout;
+  }
+  return IoStatus::kOk;
+}
+
+IoStatus Socket::WriteParts(std::initializer_list<std::string_view> parts, fiber::TimePoint until) {
+  if (ssl_ || parts.size() > kMaxParts) {
+    std::string joined;
+    for (auto p : parts) joined.append(p);
+    return WriteAll(joined, until);
+  }
+  iovec iov[kMaxParts];
+  size_t n = 0;
+  for (auto p : parts)
+    if (!p.empty()) iov[n++] = {const_cast<char*>(p.data()), p.size()};
+  size_t first = 0;
+  while (first < n) {
+    msghdr msg{};
+    msg.msg_iov = iov + first;
+    msg.msg_iovlen = n - first;
+    ssize_t w = ::sendmsg(io_.fd(), &msg, MSG_NOSIGNAL);
+    if (w > 0) {
+      auto left = static_cast<size_t>(w);
+      while (first < n && left >= iov[first].iov_len) left -= iov[first++].iov_len;
+      if (first < n) {
+        iov[first].iov_base = static_cast<char*>(iov[first].iov_base) + left;
+        iov[first].iov_len -= left;
+      }
       continue;
     }
     if (w < 0 && errno == EINTR) continue;

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <initializer_list>
 #include <string_view>
 
 #include "util/fiber.h"
@@ -41,6 +42,10 @@ class Socket {
   IoStatus ReadAppend(std::string& buf, fiber::TimePoint until);
   // Writes everything, waiting while the socket buffer is full.
   IoStatus WriteAll(std::string_view data, fiber::TimePoint until);
+  // Writes up to kMaxParts pieces as one (gathered: one system call for a response head
+  // and its body, no copy of the body). Over TLS they are joined into one record.
+  static constexpr size_t kMaxParts = 4;
+  IoStatus WriteParts(std::initializer_list<std::string_view> parts, fiber::TimePoint until);
   // Waits until the socket may be readable (a response may have arrived), without reading.
   IoStatus WaitReadable(fiber::TimePoint until);
   IoStatus WaitWritable(fiber::TimePoint until);

@@ -4,6 +4,7 @@
 // message_stop. The usage chunk is read, never forwarded as such.
 #include "server/anthropic_api.h"
 #include "server/stream_encoder.h"
+#include "util/json_guard.h"
 
 namespace detour {
 namespace {
@@ -19,13 +20,23 @@ std::string StopReasonOf(const std::string& finish) {
   return "end_turn";
 }
 
+// The chunk's DOM: data, or raw (an OpenAI-family chunk the fast path kept as bytes)
+// parsed into `scratch`.
+const Json& DataOf(const StreamChunk& c, Json& scratch) {
+  if (!c.data.is_null() || c.raw.empty()) return c.data;
+  scratch = ParseJsonBounded(c.raw);
+  return scratch;
+}
+
 class AnthropicStreamEncoder final : public StreamEncoder {
  public:
   std::string Chunk(const StreamChunk& c) override {
-    std::string out = Start(c);
+    Json scratch;
+    const Json& data = DataOf(c, scratch);
+    std::string out = Start(data);
     if (c.usage) usage_ = *c.usage;
-    if (!c.data.is_object()) return out;
-    const Json& choices = c.data.value("choices", Json::array());
+    if (!data.is_object()) return out;
+    const Json& choices = data.value("choices", Json::array());
     if (!choices.is_array() || choices.empty()) return out;
     const Json& delta = choices[0].value("delta", Json::object());
     if (delta.contains("content") && delta["content"].is_string() && !delta["content"].get<std::string>().empty())
@@ -40,7 +51,7 @@ class AnthropicStreamEncoder final : public StreamEncoder {
 
   std::string Done(const StreamEnd& end) override {
     if (end.usage_reported) usage_ = end.usage;
-    std::string out = Start(StreamChunk{}) + CloseBlock();
+    std::string out = Start(Json()) + CloseBlock();
     if (stop_reason_.empty()) stop_reason_ = StopReasonOf(end.finish_reason);
     out += Event("message_delta", {{"type", "message_delta"},
                                    {"delta", {{"stop_reason", stop_reason_}, {"stop_sequence", nullptr}}},
@@ -55,11 +66,11 @@ class AnthropicStreamEncoder final : public StreamEncoder {
 
  private:
   // message_start once, before anything else.
-  std::string Start(const StreamChunk& c) {
+  std::string Start(const Json& data) {
     if (started_) return "";
     started_ = true;
     static const Json kEmpty = Json::object();
-    const Json& d = c.data.is_object() ? c.data : kEmpty;
+    const Json& d = data.is_object() ? data : kEmpty;
     std::string id = d.value("id", std::string("stream"));
     Json message = {{"id", id.rfind("msg_", 0) == 0 ? id : "msg_" + id},
                     {"type", "message"}, {"role", "assistant"},

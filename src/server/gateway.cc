@@ -213,8 +213,9 @@ void Gateway::Complete(ChatRequest req, const RouteOptions& opts, net::ServerRes
   out.status = 200;
   AddRouteHeaders(r->route, r->route.attempts.size(), out);
   if (r->route.cost_usd > 0) out.headers.emplace_back("x-detour-cost-usd", FormatUsd(r->route.cost_usd));
-  out.body = surface == Surface::kAnthropic ? MessageFromCompletion(r->response.body).dump()
-                                            : r->response.body.dump();
+  // The OpenAI surface forwards a fast-path answer as the upstream sent it.
+  if (surface == Surface::kAnthropic) out.body = MessageFromCompletion(ResponseJson(r->response)).dump();
+  else out.body = r->response.raw.empty() ? r->response.body.dump() : std::move(r->response.raw);
 }
 
 void Gateway::Stream(ChatRequest req, const RouteOptions& opts, net::ServerResponse& out, Surface surface) {

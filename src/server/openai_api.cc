@@ -55,6 +55,13 @@ std::optional<ApiError> CheckTypes(const Json& body) {
 
 }  // namespace
 
+std::optional<Millis> TimeoutFromSeconds(double s) {
+  if (!(s > 0) || !std::isfinite(s)) return std::nullopt;
+  // Clamped before the conversion: 1e300 s would overflow int64 milliseconds (undefined
+  // behaviour), and a timeout that long narrows nothing anyway.
+  return Millis(static_cast<int64_t>(std::ceil(std::min(s, kMaxTimeoutSeconds) * 1000)));
+}
+
 ApiError Invalid(std::string param, std::string message) {
   ApiError e;
   e.param = std::move(param);
@@ -85,11 +92,8 @@ std::optional<ApiError> TakeOverrides(Json& body, RequestOverrides& o) {
   }
   if (auto it = body.find("timeout"); it != body.end()) {
     if (!it->is_null()) {
-      double s = it->get<double>();
-      if (!(s > 0) || !std::isfinite(s)) return Invalid("timeout", "`timeout` must be a positive number of seconds");
-      // Clamped before the conversion: 1e300 s would overflow int64 milliseconds
-      // (undefined behaviour), and a timeout that long narrows nothing anyway.
-      o.timeout = Millis(static_cast<int64_t>(std::ceil(std::min(s, kMaxTimeoutSeconds) * 1000)));
+      o.timeout = TimeoutFromSeconds(it->get<double>());
+      if (!o.timeout) return Invalid("timeout", "`timeout` must be a positive number of seconds");
     }
     body.erase(it);
   }
@@ -97,6 +101,7 @@ std::optional<ApiError> TakeOverrides(Json& body, RequestOverrides& o) {
 }
 
 Expected<ChatRequest, ApiError> ParseChatRequest(std::string_view text) {
+  if (auto fast = ParseChatRequestFast(text)) return std::move(*fast);
   ChatRequest req;
   if (!JsonNestingWithin(text))
     return Fail(Invalid("", "the request body nests arrays/objects deeper than " +

@@ -30,9 +30,20 @@ ApiError Invalid(std::string param, std::string message);
 // Unknown fields stay in the body and pass through to OpenAI-family upstreams.
 Expected<ChatRequest, ApiError> ParseChatRequest(std::string_view body);
 
+// The fast path of ParseChatRequest (issue #20; server/chat_request_fast.cc): the same
+// checks on a simdjson read of the body, and a ChatRequest whose `raw` keeps the bytes
+// (body null). nullopt whenever the checks do not all pass or the body is anything but
+// plain (duplicate or escaped top-level keys, numbers past 64 bits, deep nesting): then
+// ParseChatRequest's DOM path decides, so every 400 and its wording come from one place.
+std::optional<ChatRequest> ParseChatRequestFast(std::string_view body);
+
 // SPEC 2.5: moves the detour-only fields (fallbacks, num_retries, timeout) out of `body`
 // into `o` (they never go upstream), checking their values.
 std::optional<ApiError> TakeOverrides(Json& body, RequestOverrides& o);
+
+// A `timeout` override in seconds as the walk's limit: nullopt unless positive and finite;
+// clamped to ~31 years (request_timeout bounds every walk, so more narrows nothing).
+std::optional<Millis> TimeoutFromSeconds(double seconds);
 
 // The request header `x-detour-cache` (SPEC 2.5): "no-cache" (do not answer from the
 // cache; store the answer) or "no-store" (neither). Read like Cache-Control: tokens are

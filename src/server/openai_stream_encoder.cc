@@ -6,7 +6,13 @@ namespace {
 
 class OpenAIStreamEncoder final : public StreamEncoder {
  public:
-  std::string Chunk(const StreamChunk& c) override { return "data: " + c.data.dump() + "\n\n"; }
+  // A fast-path chunk goes out as the upstream sent it (unless an edit dropped raw).
+  std::string Chunk(const StreamChunk& c) override {
+    if (c.raw.empty()) return "data: " + c.data.dump() + "\n\n";
+    std::string out;
+    out.reserve(c.raw.size() + 8);
+    return out.append("data: ").append(c.raw).append("\n\n");
+  }
   std::string Done(const StreamEnd&) override { return "data: [DONE]\n\n"; }
   std::string Failed(const RouteFailure& f) override { return StreamErrorEvent(f); }
 };

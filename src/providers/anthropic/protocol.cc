@@ -32,7 +32,7 @@ net::Request AnthropicProtocol::BuildChat(const ChatRequest& req, bool stream) c
   r.url = stream ? urls_.stream : urls_.chat;
   r.headers = headers_;
   r.headers.emplace_back("Accept", stream ? "text/event-stream" : "application/json");
-  r.body = SerializeBody(BuildRequest(req.body, model_, stream, body_));
+  r.body = SerializeBody(BuildRequest(RequestJson(req), model_, stream, body_));
   r.tls_verify = tls_verify_;
   return r;
 }

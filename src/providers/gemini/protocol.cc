@@ -15,7 +15,7 @@ net::Request GeminiProtocol::BuildChat(const ChatRequest& req, bool stream) cons
   r.url = stream ? ep_.stream_url : ep_.chat_url;
   r.headers = ep_.headers;
   r.headers.emplace_back("Accept", stream ? "text/event-stream" : "application/json");
-  r.body = openai::SerializeBody(BuildBody(req.body));
+  r.body = openai::SerializeBody(BuildBody(RequestJson(req)));
   r.tls_verify = ep_.tls_verify;
   return r;
 }
@@ -31,7 +31,7 @@ Error GeminiProtocol::ClassifyHttp(int status, const net::Headers& headers, std:
 
 std::unique_ptr<StreamTranslator> GeminiProtocol::NewStream(const ChatRequest& req,
                                                             const ChunkSink& sink) const {
-  return std::make_unique<StreamReader>(sink, openai::ChoiceCount(req.body), Created(), ep_.model);
+  return std::make_unique<StreamReader>(sink, openai::ChoiceCount(req), Created(), ep_.model);
 }
 
 std::optional<net::Request> GeminiProtocol::BuildModels() const {

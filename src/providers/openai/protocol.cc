@@ -1,6 +1,7 @@
 #include "providers/classify.h"
 #include "providers/http_provider.h"
 #include "providers/openai/provider.h"
+#include "providers/openai/fast_wire.h"
 #include "providers/openai/stream_reader.h"
 #include "providers/openai/wire.h"
 
@@ -12,12 +13,15 @@ net::Request FamilyProtocol::BuildChat(const ChatRequest& req, bool stream) cons
   r.url = endpoint_.url;
   r.headers = endpoint_.headers;
   r.headers.emplace_back("Accept", stream ? "text/event-stream" : "application/json");
-  r.body = SerializeBody(BuildBody(req, endpoint_.model, stream));
+  // The client's bytes spliced when serve's fast path kept them (same protocol), else the DOM.
+  r.body = req.raw ? SpliceBody(*req.raw, endpoint_.model, stream)
+                   : SerializeBody(BuildBody(req, endpoint_.model, stream));
   r.tls_verify = endpoint_.tls_verify;
   return r;
 }
 
 Result<ChatResponse> FamilyProtocol::ParseChat(std::string_view body) const {
+  if (auto fast = ScanCompletion(body, endpoint_.model)) return std::move(*fast);
   return ParseCompletion(body, endpoint_.model);
 }
 
@@ -28,7 +32,7 @@ Error FamilyProtocol::ClassifyHttp(int status, const net::Headers& headers, std:
 
 std::unique_ptr<StreamTranslator> FamilyProtocol::NewStream(const ChatRequest& req,
                                                             const ChunkSink& sink) const {
-  return std::make_unique<StreamReader>(sink, ChoiceCount(req.body));
+  return std::make_unique<StreamReader>(sink, ChoiceCount(req));
 }
 
 std::optional<net::Request> FamilyProtocol::BuildModels() const {

@@ -3,6 +3,7 @@
 #include <string_view>
 
 #include "providers/classify.h"
+#include "providers/openai/fast_wire.h"
 #include "providers/openai/wire.h"
 #include "util/json_guard.h"
 
@@ -27,6 +28,7 @@ bool StreamReader::OnEvent(const net::SseEvent& event) {
     done_ = true;
     return true;
   }
+  if (auto fast = ScanChunk(data)) return Take(std::move(*fast));
   Json doc = ParseJsonBounded(data);
   if (!doc.is_object()) {
     // Status 200: the headers had arrived; the body broke.
@@ -44,6 +46,17 @@ bool StreamReader::OnEvent(const net::SseEvent& event) {
     if (model != doc.end() && model->is_string()) end_.model = model->get<std::string>();
   }
   StreamChunk chunk = ParseChunk(std::move(doc));
+  return Deliver(chunk);
+}
+
+bool StreamReader::Take(ScannedChunk scanned) {
+  if (scanned.filter_only) return true;
+  finished_.insert(scanned.finished.begin(), scanned.finished.end());
+  if (end_.model.empty() && scanned.model) end_.model = std::move(*scanned.model);
+  return Deliver(scanned.chunk);
+}
+
+bool StreamReader::Deliver(StreamChunk& chunk) {
   saw_content_ = saw_content_ || chunk.has_content;
   if (chunk.finish_reason) end_.finish_reason = *chunk.finish_reason;
   if (chunk.usage) {

@@ -17,6 +17,8 @@
 
 namespace detour::openai {
 
+struct ScannedChunk;  // providers/openai/fast_wire.h
+
 class StreamReader final : public StreamTranslator {
  public:
   StreamReader(const ChunkSink& sink, int64_t expected_choices)
@@ -39,6 +41,8 @@ class StreamReader final : public StreamTranslator {
   StreamEnd End(const std::string& fallback_model) const override;
 
  private:
+  bool Take(ScannedChunk scanned);  // a chunk the fast path read (fast_wire.h)
+  bool Deliver(StreamChunk& chunk);        // a chunk for the sink, either way it was read
   const ChunkSink& sink_;
   int64_t expected_choices_;
   std::set<int64_t> finished_;

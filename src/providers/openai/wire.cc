@@ -2,6 +2,8 @@
 // type mismatches.
 #include "providers/openai/wire.h"
 
+#include <cstdint>
+
 #include "providers/classify.h"
 #include "util/json_guard.h"
 
@@ -13,7 +15,7 @@ const Json* Field(const Json& obj, const char* key) { return FindField(obj, key)
 int64_t IntField(const Json& obj, const char* key) {
   const Json* v = Field(obj, key);
   if (v == nullptr || !v->is_number()) return 0;
-  return v->is_number_float() ? static_cast<int64_t>(v->get<double>()) : v->get<int64_t>();
+  return v->is_number_float() ? ClampToInt64(v->get<double>()) : v->get<int64_t>();
 }
 
 bool NonEmptyString(const Json* v) { return v && v->is_string() && !v->get_ref<const std::string&>().empty(); }
@@ -145,6 +147,15 @@ void CollectFinished(const Json& chunk, std::set<int64_t>& finished) {
     ++position;
   }
 }
+
+int64_t ClampToInt64(double v) {
+  // 2^63 is exactly representable; anything at or past it (or NaN) would be undefined.
+  if (!(v < 9223372036854775808.0)) return v != v ? 0 : INT64_MAX;
+  if (v < -9223372036854775808.0) return INT64_MIN;
+  return static_cast<int64_t>(v);
+}
+
+int64_t ChoiceCount(const ChatRequest& req) { return req.raw ? req.raw->choices() : ChoiceCount(req.body); }
 
 int64_t ChoiceCount(const Json& body) {
   const Json* n = Field(body, "n");

@@ -27,6 +27,13 @@ Result<ChatResponse> ParseCompletion(std::string_view body, const std::string& f
 // response"); a body holding an "error" object -> that error, classified.
 Result<EmbeddingResponse> ParseEmbeddings(std::string_view body, const std::string& fallback_model);
 
+// A token count read as a double, as an integer (truncated; clamped to int64's range).
+int64_t ClampToInt64(double v);
+
+// The request's `n` (choices per answer): openai::ChoiceCount of its body, read without a
+// DOM when the fast path kept the body as bytes.
+int64_t ChoiceCount(const ChatRequest& req);
+
 // The value of `usage` (zeros for missing fields).
 Usage ParseUsage(const Json& usage);
 

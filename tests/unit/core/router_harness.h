@@ -121,7 +121,7 @@ struct Collector : StreamConsumer {
     return true;
   }
   bool OnChunk(StreamChunk& c) override {
-    const auto& choices = c.data.value("choices", Json::array());
+    const auto& choices = ChunkJson(c).value("choices", Json::array());
     if (choices.empty()) return true;
     const auto& delta = choices[0].value("delta", Json::object());
     if (delta.contains("role")) role_chunks++;

@@ -79,7 +79,7 @@ TEST_CASE("500 once: the retry on the same group succeeds") {
   auto r = h.Complete("primary");
   REQUIRE(r.ok());
   CHECK(r->route.deployment == "a");
-  CHECK(r->response.body["choices"][0]["message"]["content"] == "second time");
+  CHECK(ResponseJson(r->response)["choices"][0]["message"]["content"] == "second time");
   CHECK(h.Hits("/a") == 2);
   CHECK(h.Hits("/b") == 0);
 }

@@ -54,7 +54,7 @@ TEST_CASE("openai: URL, Bearer auth, extra headers, body and tls_verify") {
   REQUIRE(provider);
   auto res = provider->Complete(Req(), Limits());
   REQUIRE(res);
-  CHECK(res->body["choices"][0]["message"]["content"] == "Hello");
+  CHECK(ResponseJson(*res)["choices"][0]["message"]["content"] == "Hello");
   CHECK(res->usage.prompt_tokens == 5);
   CHECK(res->model == "gpt-4o-mini-2024-07-18");
 

@@ -82,7 +82,7 @@ TEST_CASE("stream: pieces split anywhere, [DONE], usage and the request sent") {
   REQUIRE(f.chunks.size() == 5);
   CHECK_FALSE(f.chunks[0].has_content);
   CHECK(f.chunks[1].has_content);
-  CHECK(f.chunks[1].data["choices"][0]["delta"]["content"] == "Hel");
+  CHECK(ChunkJson(f.chunks[1])["choices"][0]["delta"]["content"] == "Hel");
   CHECK(f.chunks[2].has_content);
   CHECK(f.chunks[3].finish_reason == std::optional<std::string>("stop"));
   REQUIRE(f.chunks[4].usage);
@@ -196,7 +196,7 @@ TEST_CASE("azure: filter-only chunks are dropped and the real model is reported"
   auto end = f.Run();
   REQUIRE(end);
   CHECK(f.chunks.size() == 4);
-  for (const auto& c : f.chunks) CHECK(c.data["id"] == "c1");
+  for (auto& c : f.chunks) CHECK(ChunkJson(c)["id"] == "c1");
   CHECK(end->model == "gpt-4o-mini-2024-07-18");
   CHECK(end->usage.total() == 11);
   CHECK(f.http.Header("api-key") == kKey);

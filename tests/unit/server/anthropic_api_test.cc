@@ -12,7 +12,7 @@ namespace {
 Json Parse(const std::string& text) {
   auto r = ParseMessagesRequest(text);
   REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
-  return r->body;
+  return RequestJson(*r);
 }
 
 TEST_CASE("messages request: system, text, images, tool use and results become the OpenAI form") {
@@ -58,7 +58,7 @@ TEST_CASE("messages request: errors name the field; streams ask for usage") {
   CHECK(r->stream);
   CHECK(r->client_wants_usage);
   CHECK(r->overrides.fallbacks == std::vector<std::string>{"b"});
-  CHECK_FALSE(r->body.contains("fallbacks"));
+  CHECK_FALSE(RequestJson(*r).contains("fallbacks"));
 }
 
 TEST_CASE("messages response: text and tool calls as blocks, stop reason and usage") {

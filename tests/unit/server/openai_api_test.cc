@@ -22,8 +22,8 @@ TEST_CASE("a valid body becomes a ChatRequest; unknown fields stay for the upstr
   CHECK(r->model == "fast");
   CHECK(r->stream);
   CHECK(r->client_wants_usage);
-  CHECK(r->body["x_custom"] == 7);
-  CHECK(r->body["logit_bias"]["1"] == 2);
+  CHECK(RequestJson(*r)["x_custom"] == 7);
+  CHECK(RequestJson(*r)["logit_bias"]["1"] == 2);
 }
 
 TEST_CASE("detour-only fields become overrides and leave the body") {
@@ -33,9 +33,9 @@ TEST_CASE("detour-only fields become overrides and leave the body") {
   CHECK(r->overrides.fallbacks == std::vector<std::string>{"a", "b"});
   CHECK(r->overrides.num_retries == 1);
   CHECK(r->overrides.timeout == Millis(2500));
-  CHECK_FALSE(r->body.contains("fallbacks"));
-  CHECK_FALSE(r->body.contains("num_retries"));
-  CHECK_FALSE(r->body.contains("timeout"));
+  CHECK_FALSE(RequestJson(*r).contains("fallbacks"));
+  CHECK_FALSE(RequestJson(*r).contains("num_retries"));
+  CHECK_FALSE(RequestJson(*r).contains("timeout"));
 }
 
 TEST_CASE("bad bodies are 400s naming the field") {

@@ -37,8 +37,8 @@ struct Assembled {
   std::map<int64_t, std::string> call_ids;
 };
 
-void Absorb(const StreamChunk& c, Assembled& a) {
-  const Json& choices = c.data.value("choices", Json::array());
+void Absorb(StreamChunk& c, Assembled& a) {
+  const Json& choices = ChunkJson(c).value("choices", Json::array());
   if (!choices.is_array() || choices.empty()) return;
   const Json& choice = choices[0];
   if (choice.contains("finish_reason") && choice["finish_reason"].is_string())
@@ -102,8 +102,9 @@ void RunChat(const ProviderSuite& suite, const std::string& scenario) {
   REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
   CheckSent(suite, scenario, http);
   ExpectedAnswer want = ScenarioAnswer(scenario);
-  const Json& choice = r->body["choices"][0];
-  CHECK(r->body["object"] == "chat.completion");
+  const Json body = ResponseJson(*r);
+  const Json& choice = body["choices"][0];
+  CHECK(body["object"] == "chat.completion");
   CHECK(choice["finish_reason"] == want.finish_reason);
   const Json& msg = choice["message"];
   CHECK(msg["role"] == "assistant");
@@ -119,7 +120,7 @@ void RunChat(const ProviderSuite& suite, const std::string& scenario) {
   CheckCalls(want.tool_calls, calls, ids);
   CHECK(r->usage.prompt_tokens == want.prompt_tokens);
   CHECK(r->usage.completion_tokens == want.completion_tokens);
-  CHECK(r->body["usage"]["prompt_tokens"] == want.prompt_tokens);
+  CHECK(body["usage"]["prompt_tokens"] == want.prompt_tokens);
 }
 
 void RunStream(const ProviderSuite& suite, const std::string& scenario) {
@@ -139,7 +140,7 @@ void RunStream(const ProviderSuite& suite, const std::string& scenario) {
   int chunks = 0;
   ChatRequest req = ScenarioRequest(scenario);
   auto r = provider->Stream(req, Limits(), [&](StreamChunk& c) {
-    CHECK(c.data["object"] == "chat.completion.chunk");
+    CHECK(ChunkJson(c)["object"] == "chat.completion.chunk");
     Absorb(c, a);
     chunks++;
     return true;
