@@ -110,6 +110,32 @@ start_fake() {  # name script_json -> sets FAKE_PID, FAKE_PORT
   FAKE_PORT=$(wait_line "$WORK/$name.out" '^PORT [0-9]+' "$FAKE_PID" | awk '{print $2}')
 }
 
+# The streaming upstream: `detour sim` with a fault-free trace, DELTAS tokens CHUNK_MS
+# apart, the first after about CHUNK_MS (log-normal spread). Fibers, not a thread per
+# connection: the fake upstream's 1000 threads took more CPU than the proxies they fed,
+# and the machine's saturation, not the proxy, set the first-token times. -> STREAM_PORT
+start_stream_sim() {
+  cat >"$WORK/streams_trace.toml" <<EOF
+name = "bench-streams"
+description = "no faults: $DELTAS tokens ${CHUNK_MS} ms apart (bench/run.sh streams phase)"
+duration = "24h"
+[traffic]
+rate = 1.0
+stream = 1.0
+prompt_tokens = 10
+completion_tokens = $DELTAS
+[baseline]
+first_token = "${CHUNK_MS}ms"
+tokens_per_second = $((1000 / CHUNK_MS))
+error_rate = 0
+EOF
+  "$BUILD/detour" sim --trace "$WORK/streams_trace.toml" --listen 127.0.0.1:0 >"$WORK/streams_sim.out" \
+    2>"$WORK/streams_sim.err" &
+  STREAM_PID=$!
+  PIDS+=("$STREAM_PID")
+  STREAM_PORT=$(wait_line "$WORK/streams_sim.out" '^openai ' "$STREAM_PID" | sed -E 's|.*127\.0\.0\.1:([0-9]+).*|\1|')
+}
+
 start_redis() {  # -> sets REDIS_PORT (BENCH_STATE=redis only)
   command -v redis-server >/dev/null || die "redis-server not found (apt-get install redis-server)"
   REDIS_PORT=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
@@ -386,15 +412,12 @@ main() {
   ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   (($(ulimit -n) >= 4096)) || log "warning: ulimit -n is $(ulimit -n); streams may fail"
 
-  local pieces
-  pieces=$(node -e "console.log(JSON.stringify(Array.from({length: $DELTAS}, (_, i) => 't' + i + ' ')))")
   start_fake reply '{"routes": {"": [{"reply": "hello from the fake upstream"}]}}'
   REPLY_PID=$FAKE_PID REPLY_PORT=$FAKE_PORT
-  start_fake stream "{\"routes\": {\"\": [{\"stream\": $pieces, \"chunk_interval_ms\": $CHUNK_MS}]}}"
-  STREAM_PID=$FAKE_PID STREAM_PORT=$FAKE_PORT
+  start_stream_sim
   [[ $STATE == redis ]] && start_redis
   start_detour
-  log "fake reply :$REPLY_PORT, fake stream :$STREAM_PORT, detour :$GW_PORT (pid $DETOUR_PID), state $STATE${RPM:+, rpm $RPM}"
+  log "fake reply :$REPLY_PORT, streams (detour sim) :$STREAM_PORT, detour :$GW_PORT (pid $DETOUR_PID), state $STATE${RPM:+, rpm $RPM}"
   if [[ $NGINX == 1 ]]; then
     start_nginx
     log "nginx :$NGX_REPLY_PORT (reply), :$NGX_STREAM_PORT (stream), worker pid $NGINX_WORKER"

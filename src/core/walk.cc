@@ -58,7 +58,7 @@ Expected<RouteInfo, RouteFailure> Walk::Run(const AttemptFn& attempt) {
       case Do::kSucceed:
         // The session stays where it was answered: a failover moves it for good.
         if (!target_.session.empty()) store_.RememberSession(target_.session, ledger_.route.deployment, now);
-        return ledger_.route;
+        return std::move(ledger_.route);  // the walk is over: its route is the caller's
       case Do::kFail:
         return Fail(std::move(d.failure));
       case Do::kNextGroup:

@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <csignal>
+#include <memory>
 #include <mutex>
 #include <optional>
+#include <unordered_map>
 
 #include "model/clock.h"
 #include "net/conn_pool.h"
@@ -63,10 +65,9 @@ std::optional<std::string> SerializeRequest(const Request& req, const Url& url, 
 // One exchange on one connection (or two, when a pooled connection turned out stale).
 class Exchange {
  public:
-  Exchange(const Request& req, const Url& url, const Deadline& deadline, const Callbacks& cb,
-           ConnPool& pool)
-      : req_(req), url_(url), deadline_(deadline), cb_(cb), pool_(pool),
-        key_(ConnPool::Key(fiber::CurrentSchedulerIndex(), url, req.tls_verify)) {}
+  Exchange(const Request& req, const Url& url, const std::string& pool_key, const Deadline& deadline,
+           const Callbacks& cb, ConnPool& pool)
+      : req_(req), url_(url), deadline_(deadline), cb_(cb), pool_(pool), key_(pool_key) {}
 
   Expected<int, TransportError> Run();
 
@@ -88,7 +89,7 @@ class Exchange {
   const Deadline& deadline_;
   const Callbacks& cb_;
   ConnPool& pool_;
-  const std::string key_;
+  const std::string& key_;
   std::string head_;
   std::unique_ptr<Socket> conn_;
   std::string buf_;
@@ -319,6 +320,32 @@ void IgnoreSigpipeOnce() {
   });
 }
 
+// A parsed URL and its pool keys. A process sends to its deployments' few URLs, so each is
+// parsed once per scheduler thread (the pool key names the thread) and shared by the
+// exchanges that use it; no URL parsing or key building per request.
+struct Target {
+  Url url;
+  std::string key_verify, key_noverify;
+};
+
+std::shared_ptr<const Target> TargetOf(const std::string& text, std::string* error) {
+  thread_local std::unordered_map<std::string, std::shared_ptr<const Target>> cache;
+  if (auto it = cache.find(text); it != cache.end()) return it->second;
+  auto url = ParseUrl(text);
+  if (!url.ok()) {
+    *error = url.error();
+    return nullptr;
+  }
+  auto t = std::make_shared<Target>();
+  t->url = std::move(url.value());
+  int sched = fiber::CurrentSchedulerIndex();
+  t->key_verify = ConnPool::Key(sched, t->url, true);
+  t->key_noverify = ConnPool::Key(sched, t->url, false);
+  if (cache.size() >= 256) cache.clear();  // URLs that change (a test's ports): stay bounded
+  cache.emplace(text, t);
+  return t;
+}
+
 class Client : public HttpClient {
  public:
   explicit Client(ClientOptions options) : pool_(options.max_idle_per_origin) {
@@ -353,15 +380,17 @@ class Client : public HttpClient {
 
  private:
   Expected<int, TransportError> Run(const Request& req, const Callbacks& cb) {
-    auto url = ParseUrl(req.url);
-    if (!url.ok()) {
+    std::string error;
+    auto target = TargetOf(req.url, &error);
+    if (!target) {
       TransportError e;
-      e.message = url.error();
+      e.message = std::move(error);
       return Fail(std::move(e));
     }
     // A missing deadline would let a silent upstream hold the caller forever: use a day.
     Deadline fallback(SystemClock().Now() + std::chrono::hours(24));
-    Exchange ex(req, *url, req.deadline ? *req.deadline : fallback, cb, pool_);
+    const std::string& key = req.tls_verify ? target->key_verify : target->key_noverify;
+    Exchange ex(req, target->url, key, req.deadline ? *req.deadline : fallback, cb, pool_);
     return ex.Run();
   }
 

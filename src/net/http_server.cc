@@ -10,12 +10,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <exception>
 #include <mutex>
-#include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "net/http1.h"
 #include "net/socket.h"
@@ -64,6 +65,34 @@ class SocketBodyWriter : public BodyWriter {
   bool cut_ = false;
 };
 
+class FiberServer;
+
+// The writer a DeferredResponse gets: a head (chunked) then body pieces, or one whole
+// response, on the connection's socket.
+class DeferredWriter final : public ResponseWriter {
+ public:
+  DeferredWriter(FiberServer& server, Socket& sock, bool keep_alive)
+      : server_(server), sock_(sock), keep_alive_(keep_alive), body_(sock) {}
+  bool Begin(ServerResponse& head) override;
+  bool Answer(ServerResponse& res) override;
+  bool Write(std::string_view data) override { return begun_ && ok_ && body_.Write(data); }
+  void Cut(bool reset) override { body_.Cut(reset); }
+  bool begun() const { return begun_; }
+  bool answered() const { return answered_; }
+  // A begun body that may be ended normally: every write went out and none was cut.
+  bool body_intact() const { return ok_ && !body_.failed() && !body_.cut(); }
+  bool ok() const { return ok_; }
+
+ private:
+  FiberServer& server_;
+  Socket& sock_;
+  bool keep_alive_;
+  SocketBodyWriter body_;
+  bool begun_ = false;
+  bool answered_ = false;
+  bool ok_ = false;
+};
+
 class FiberServer : public HttpServer {
  public:
   explicit FiberServer(ServerOptions o) : opts_(std::move(o)) {}
@@ -72,7 +101,12 @@ class FiberServer : public HttpServer {
   }
 
   void Route(const std::string& method, const std::string& path, Handler h) override {
-    routes_[method + " " + path] = std::move(h);
+    for (auto& r : routes_)
+      if (r.method == method && r.path == path) {
+        r.handler = std::move(h);
+        return;
+      }
+    routes_.push_back({method, path, std::move(h)});
   }
   Expected<int, std::string> Bind() override;
   void Run() override;
@@ -123,11 +157,22 @@ class FiberServer : public HttpServer {
   bool ReadBody(Socket& sock, std::string& buf, size_t head_len,
                 const http1::BodyFraming& framing, std::string* body, size_t* used, int* status);
   bool Respond(Socket& sock, ServerResponse& res, bool keep_alive);
+  bool RespondDeferred(Socket& sock, ServerResponse& res, bool keep_alive);
+  // The status line and headers (Content-Length for `body`, or chunked framing), and the
+  // body with them in one write. A header that cannot be sent is a handler's bug: a 500.
+  bool SendHead(Socket& sock, ServerResponse& res, bool keep_alive, bool chunked, std::string_view body);
+  friend class DeferredWriter;
   void Reject(Socket& sock, int status, const ServerRequest& req);
   void Dispatch(const ServerRequest& req, ServerResponse& res);
 
   ServerOptions opts_;
-  std::unordered_map<std::string, Handler> routes_;
+  // A handful of routes, matched in registration order (the hot one first): a scan of a
+  // short vector, with no key built per request.
+  struct RouteEntry {
+    std::string method, path;
+    Handler handler;
+  };
+  std::vector<RouteEntry> routes_;
   std::atomic<int> listen_fd_{-1};
   std::atomic<bool> stop_called_{false};
   std::atomic<bool> stopping_{false};
@@ -222,12 +267,13 @@ void FiberServer::Serve(int fd, std::string peer) {
 }
 
 void FiberServer::Dispatch(const ServerRequest& req, ServerResponse& res) {
-  auto it = routes_.find(req.method + " " + req.path);
+  auto it = std::find_if(routes_.begin(), routes_.end(),
+                         [&](const RouteEntry& r) { return r.path == req.path && r.method == req.method; });
   if (it != routes_.end()) {
     // Handlers report failures as values; an exception escaping one (a library throwing
     // where nobody expected it) must cost this request, not the process.
     try {
-      it->second(req, res);
+      it->handler(req, res);
       return;
     } catch (const std::exception& e) {
       log::Error("handler for " + req.method + " " + req.path + " failed: " + e.what());
@@ -359,27 +405,70 @@ bool FiberServer::Respond(Socket& sock, ServerResponse& res, bool keep_alive) {
     return false;
   }
   if (res.abort == ServerResponse::Abort::kHang) return Hang(sock);
+  if (res.deferred) return RespondDeferred(sock, res, keep_alive);
+  if (!res.stream) return SendHead(sock, res, keep_alive, /*chunked=*/false, res.body);
+  // Headers go out at once: a streaming client learns the status at commit.
+  if (!SendHead(sock, res, keep_alive, /*chunked=*/true, {})) return false;
+  SocketBodyWriter writer(sock);
+  res.stream(writer);
+  if (writer.failed() || writer.cut()) return false;
+  return sock.WriteAll(http1::kLastChunk, In(kIoTimeout)) == IoStatus::kOk;
+}
+
+bool FiberServer::SendHead(Socket& sock, ServerResponse& res, bool keep_alive, bool chunked,
+                           std::string_view body) {
   Headers& h = res.headers;  // the response is ours to consume: framing goes in with it
   if (!res.content_type.empty()) h.emplace_back("Content-Type", res.content_type);
-  if (res.stream) h.emplace_back("Transfer-Encoding", "chunked");
-  else h.emplace_back("Content-Length", std::to_string(res.body.size()));
+  if (chunked) h.emplace_back("Transfer-Encoding", "chunked");
+  else h.emplace_back("Content-Length", std::to_string(body.size()));
   if (!keep_alive) h.emplace_back("Connection", "close");
   std::string out;
   out.reserve(256);
   if (!http1::AppendResponseHead(out, res.status, h)) {
     // A handler produced a header that cannot be sent: a bug, not the client's fault.
     log::Error("a " + std::to_string(res.status) + " response has a header that cannot be sent");
+    out.clear();
     http1::AppendResponseHead(out, 500, {{"Content-Length", "0"}, {"Connection", "close"}});
     sock.WriteAll(out, In(kIoTimeout));
     return false;
   }
-  if (!res.stream) return sock.WriteParts({out, res.body}, In(kIoTimeout)) == IoStatus::kOk;
-  // Headers go out at once: a streaming client learns the status at commit.
-  if (sock.WriteAll(out, In(kIoTimeout)) != IoStatus::kOk) return false;
-  SocketBodyWriter writer(sock);
-  res.stream(writer);
-  if (writer.failed() || writer.cut()) return false;
+  return sock.WriteParts({out, body}, In(kIoTimeout)) == IoStatus::kOk;
+}
+
+bool FiberServer::RespondDeferred(Socket& sock, ServerResponse& res, bool keep_alive) {
+  DeferredWriter w(*this, sock, keep_alive);
+  // Like a handler, the continuation reports failures as values; one that throws costs
+  // its own response (cut, or a 500 when nothing was sent yet), not the process.
+  try {
+    res.deferred(w);
+  } catch (const std::exception& e) {
+    log::Error(std::string("a deferred response failed: ") + e.what());
+    if (w.begun()) return false;  // truncated, never made to look finished
+  }
+  if (w.answered()) return w.ok();
+  if (!w.begun()) {
+    ServerResponse error;
+    error.status = 500;
+    error.content_type.clear();
+    SendHead(sock, error, false, false, {});
+    return false;
+  }
+  if (!w.body_intact()) return false;
   return sock.WriteAll(http1::kLastChunk, In(kIoTimeout)) == IoStatus::kOk;
+}
+
+bool DeferredWriter::Begin(ServerResponse& head) {
+  if (begun_ || answered_) return false;
+  begun_ = true;
+  ok_ = server_.SendHead(sock_, head, keep_alive_, /*chunked=*/true, {});
+  return ok_;
+}
+
+bool DeferredWriter::Answer(ServerResponse& res) {
+  if (begun_ || answered_) return false;
+  answered_ = true;
+  ok_ = server_.SendHead(sock_, res, keep_alive_, /*chunked=*/false, res.body);
+  return ok_;
 }
 
 }  // namespace

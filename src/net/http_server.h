@@ -46,12 +46,34 @@ class BodyWriter {
 // (or the writer failed); the server then ends the chunked response.
 using BodySource = std::function<void(BodyWriter&)>;
 
+struct ServerResponse;
+
+// Writes a response whose status is not known when the handler returns (a stream decided
+// at its first token, SPEC 8): Begin() sends the status line and headers of a chunked
+// body, then Write() sends its pieces; or Answer() sends a whole response instead. One of
+// the two, once.
+class ResponseWriter : public BodyWriter {
+ public:
+  // `head`'s status, content type and headers, with chunked framing (its body and stream
+  // are ignored). false once the client has gone.
+  virtual bool Begin(ServerResponse& head) = 0;
+  // A whole response (Content-Length), instead of a stream.
+  virtual bool Answer(ServerResponse& res) = 0;
+};
+
+// Runs on the connection's fiber after the handler returned and writes the response
+// through the writer; the server then ends a begun body (unless it was cut or failed).
+// Nothing written at all is answered with a 500.
+using DeferredResponse = std::function<void(ResponseWriter&)>;
+
 struct ServerResponse {
   int status = 200;
   Headers headers;
   std::string content_type = "application/json";
   std::string body;
   BodySource stream;  // when set, `body` is ignored and the body is sent chunked
+  // When set, nothing else here is sent: this writes the whole response (above).
+  DeferredResponse deferred;
   // Instead of answering (src/sim's faults): kReset closes the connection with a TCP reset
   // before any byte; kHang sends nothing and holds the connection until the peer closes it
   // or the server shuts down.

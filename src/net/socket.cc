@@ -88,7 +88,9 @@ bool Socket::IdleAlive() {
 }
 
 IoStatus Socket::WaitReadable(fiber::TimePoint until) {
-  return io_.Wait(false, until) == fiber::WaitResult::kReady ? IoStatus::kOk : IoStatus::kTimeout;
+  if (io_.Wait(false, until) != fiber::WaitResult::kReady) return IoStatus::kTimeout;
+  drained_ = false;  // this was the wait the next read would have made
+  return IoStatus::kOk;
 }
 
 IoStatus Socket::WaitWritable(fiber::TimePoint until) {
@@ -108,10 +110,19 @@ IoStatus Socket::ReadAppend(std::string& buf, fiber::TimePoint until) {
 }
 
 IoStatus Socket::ReadPlain(char* buf, size_t cap, size_t* n, fiber::TimePoint until) {
+  // The last read took less than it asked for, so the socket was empty then: wait for the
+  // next edge before reading instead of a read that finds nothing (a stream's chunks come
+  // one at a time, and each used to cost a recv that returned EAGAIN). Edge-triggered
+  // readiness that arrived meanwhile is remembered by the handle, so nothing is missed.
+  if (drained_) {
+    if (io_.Wait(false, until) == fiber::WaitResult::kTimeout) return IoStatus::kTimeout;
+    drained_ = false;
+  }
   for (;;) {
     ssize_t r = ::recv(io_.fd(), buf, cap, 0);
     if (r > 0) {
       *n = static_cast<size_t>(r);
+      drained_ = *n < cap;
       return IoStatus::kOk;
     }
     if (r == 0) return IoStatus::kClosed;

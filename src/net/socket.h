@@ -63,6 +63,7 @@ class Socket {
   IoStatus WriteTls(std::string_view data, fiber::TimePoint until);
   fiber::IoHandle io_;
   SSL* ssl_ = nullptr;
+  bool drained_ = false;  // plain TCP: the last read emptied the socket
 };
 
 // Resolves and connects (each address in turn) before `until`. A name lookup on a fiber

@@ -9,12 +9,10 @@
 #include "server/openai_api.h"
 #include "server/request_log.h"
 #include "server/status_page.h"
-#include "server/stream_bridge.h"
+#include "server/client_stream.h"
 
 namespace detour {
-namespace {
 
-// `attempts` counts every upstream attempt made so far, the answering one included.
 void AddRouteHeaders(const RouteInfo& route, size_t attempts, net::ServerResponse& out) {
   out.headers.emplace_back("x-detour-deployment", route.deployment);
   out.headers.emplace_back("x-detour-model-group", route.group);
@@ -22,6 +20,8 @@ void AddRouteHeaders(const RouteInfo& route, size_t attempts, net::ServerRespons
   if (route.cache != CacheStatus::kOff)
     out.headers.emplace_back("x-detour-cache", route.cache == CacheStatus::kHit ? "hit" : "miss");
 }
+
+namespace {
 
 // Team names come from a header when no keys are configured: keep them short and plain so
 // they are safe as metric labels, log fields and JSON keys.
@@ -219,22 +219,13 @@ void Gateway::Complete(ChatRequest req, const RouteOptions& opts, net::ServerRes
 }
 
 void Gateway::Stream(ChatRequest req, const RouteOptions& opts, net::ServerResponse& out, Surface surface) {
-  auto encoder = surface == Surface::kAnthropic ? MakeAnthropicStreamEncoder() : MakeOpenAIStreamEncoder();
-  auto bridge = StreamBridge::Start(router_, std::move(req), std::move(encoder), opts.team, opts.request_id);
-  auto outcome = bridge->WaitForCommit();
-  if (!outcome.committed) {
-    if (surface == Surface::kAnthropic) WriteAnthropicRouteFailure(outcome.failure, out);
-    else WriteRouteFailure(outcome.failure, out);
-    return;
-  }
-  out.status = 200;
-  out.content_type = "text/event-stream";
-  out.headers.emplace_back("Cache-Control", "no-cache");
-  // At commit the route lists the attempts before the one that produced the first token
-  // (none at all for a cache hit).
-  size_t attempts = outcome.route.cache == CacheStatus::kHit ? 0 : outcome.route.attempts.size() + 1;
-  AddRouteHeaders(outcome.route, attempts, out);
-  out.stream = [bridge](net::BodyWriter& w) { bridge->Pump(w); };
+  // The walk runs once this handler has returned, on the connection's fiber, so the
+  // status line can wait for the first token (server/client_stream.h).
+  out.deferred = [this, req = std::move(req), opts, surface, headers = out.headers](net::ResponseWriter& w) {
+    auto encoder = surface == Surface::kAnthropic ? MakeAnthropicStreamEncoder() : MakeOpenAIStreamEncoder();
+    FailureWriter failure = surface == Surface::kAnthropic ? WriteAnthropicRouteFailure : WriteRouteFailure;
+    StreamToClient(router_, req, opts, *encoder, failure, headers, w);
+  };
 }
 
 void Gateway::Models(const net::ServerRequest& req, net::ServerResponse& out) {

@@ -21,6 +21,10 @@
 
 namespace detour {
 
+// The x-detour-deployment, -model-group, -attempts (every upstream attempt so far, the
+// answering one included) and -cache headers of an answer.
+void AddRouteHeaders(const RouteInfo& route, size_t attempts, net::ServerResponse& out);
+
 class Gateway {
  public:
   Gateway(Router& router, const ServerConfig& cfg);

@@ -40,8 +40,9 @@ void Sample(std::string& out, std::string_view name, const std::vector<std::stri
   out += ' ' + FormatSampleValue(v) + '\n';
 }
 
+template <typename Samples>
 void Family(std::string& out, const char* name, const char* type, const char* help,
-            const std::vector<std::string>& labels, const std::map<std::vector<std::string>, double>& samples) {
+            const std::vector<std::string>& labels, const Samples& samples) {
   Header(out, name, type, help);
   for (const auto& [key, v] : samples) Sample(out, name, labels, key, v);
 }
@@ -102,38 +103,49 @@ Metrics::Metrics(MetricsSource source) : source_(std::move(source)) {
   ttft_.counts.assign(kFirstTokenBounds.size(), 0);
 }
 
+void Metrics::Add(Series& series, std::initializer_list<std::string_view> labels, double by) {
+  auto it = series.find(labels);
+  if (it == series.end()) it = series.emplace(Key(labels.begin(), labels.end()), 0.0).first;
+  it->second += by;
+}
+
 void Metrics::OnAttempt(const AttemptRecord& a) {
   if (a.skipped) {  // the pre-flight check: no upstream attempt was made
     std::lock_guard<std::mutex> lock(mu_);
-    skips_[{a.deployment}] += 1;
+    Add(skips_, {a.deployment}, 1);
     return;
   }
-  std::string outcome = a.ok ? "ok" : a.hedge_lost ? "hedge_lost" : std::string(KindName(a.kind));
+  std::string_view outcome = a.ok ? "ok" : a.hedge_lost ? "hedge_lost" : KindName(a.kind);
   std::lock_guard<std::mutex> lock(mu_);
-  attempts_[{a.deployment, outcome}] += 1;
+  Add(attempts_, {a.deployment, outcome}, 1);
 }
 
 void Metrics::OnRequestEnd(const RequestReport& r) {
   bool known = !source_.known_model || source_.known_model(r.requested);
-  std::string group = known ? r.requested : "(unknown)";
-  // The groups the request went through, in order: where it asked, where it tried, where
-  // it was answered. Each change is one fallback.
-  std::vector<std::string> path = {group};
-  for (const auto& a : r.attempts) path.push_back(a.group);
-  if (!r.group.empty()) path.push_back(r.group);
+  std::string_view group = known ? std::string_view(r.requested) : "(unknown)";
+  char status[16];
+  std::string_view status_text(status, static_cast<size_t>(
+      std::to_chars(status, status + sizeof status, r.status).ptr - status));
 
   std::lock_guard<std::mutex> lock(mu_);
-  requests_[{group, std::to_string(r.status), r.team}] += 1;
-  for (size_t i = 1; i < path.size(); ++i)
-    if (path[i] != path[i - 1]) fallbacks_[{path[i - 1], path[i]}] += 1;
+  Add(requests_, {group, status_text, r.team}, 1);
+  // The groups the request went through, in order: where it asked, where it tried, where
+  // it was answered. Each change is one fallback.
+  std::string_view previous = group;
+  auto step = [&](std::string_view next) {
+    if (next != previous) Add(fallbacks_, {previous, next}, 1);
+    previous = next;
+  };
+  for (const auto& a : r.attempts) step(a.group);
+  if (!r.group.empty()) step(r.group);
   duration_.Observe(Seconds(r.total));
   if (r.first_token && !r.cache_hit) ttft_.Observe(Seconds(*r.first_token));
   if (r.cache_hit) ++cache_hits_;
   if (!r.deployment.empty() && !r.cache_hit) {
-    tokens_[{r.deployment, "prompt", r.team}] += static_cast<double>(r.usage.prompt_tokens);
-    tokens_[{r.deployment, "completion", r.team}] += static_cast<double>(r.usage.completion_tokens);
-    cost_[{r.deployment, r.team}] += r.cost_usd;
-    if (r.usage.cached_tokens > 0) cache_read_[{r.deployment}] += static_cast<double>(r.usage.cached_tokens);
+    Add(tokens_, {r.deployment, "prompt", r.team}, static_cast<double>(r.usage.prompt_tokens));
+    Add(tokens_, {r.deployment, "completion", r.team}, static_cast<double>(r.usage.completion_tokens));
+    Add(cost_, {r.deployment, r.team}, r.cost_usd);
+    if (r.usage.cached_tokens > 0) Add(cache_read_, {r.deployment}, static_cast<double>(r.usage.cached_tokens));
   }
 }
 

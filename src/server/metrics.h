@@ -21,7 +21,9 @@
 // Thread-safe: observers run concurrently, a scrape takes the same short mutex.
 #pragma once
 
+#include <algorithm>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -61,6 +63,19 @@ class Metrics final : public RequestObserver {
 
  private:
   using Key = std::vector<std::string>;  // label values in the family's label order
+  // Orders keys, and finds one by its label values as views: a series that exists is
+  // counted without building its key (no allocation per request on the hot path).
+  struct KeyLess {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
+                                          [](std::string_view x, std::string_view y) { return x < y; });
+    }
+  };
+  using Series = std::map<Key, double, KeyLess>;
+  // series[labels] += by, building the key only for a series not seen before.
+  static void Add(Series& series, std::initializer_list<std::string_view> labels, double by);
   struct Histogram {
     std::vector<double> bounds;
     std::vector<uint64_t> counts;  // per bound, not cumulative; +Inf is `count`
@@ -71,7 +86,7 @@ class Metrics final : public RequestObserver {
 
   MetricsSource source_;
   mutable std::mutex mu_;
-  std::map<Key, double> requests_, attempts_, fallbacks_, tokens_, cost_, skips_, cache_read_;
+  Series requests_, attempts_, fallbacks_, tokens_, cost_, skips_, cache_read_;
   Histogram duration_, ttft_;
   uint64_t cache_hits_ = 0;
 };

@@ -78,7 +78,8 @@ test('a team over its daily budget gets 429 budget_exceeded with Retry-After and
     { model: 'primary', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] });
   assert.equal(msg.status, 429, msg.body);
   assert.equal(JSON.parse(msg.body).type, 'error');
-  assert.equal(msg.headers['retry-after'], String(retryAfter));
+  // The same reset time (a second boundary may pass between the two requests).
+  assert.ok(Math.abs(Number(msg.headers['retry-after']) - retryAfter) <= 1, `Retry-After ${msg.headers['retry-after']} vs ${retryAfter}`);
   assert.equal(await upstreamHits(), hits);
 
   // Embeddings are spend too: refused the same way.

@@ -69,7 +69,8 @@ bool HoldsError(Element doc) {
 bool RootKeysPlain(Element root) {
   simdjson::dom::object obj;
   if (root.get(obj) != simdjson::SUCCESS) return false;
-  std::vector<std::string_view> keys;
+  thread_local std::vector<std::string_view> keys;  // reused: no allocation per answer
+  keys.clear();
   for (auto field : obj) {
     for (auto k : keys)
       if (k == field.key) return false;
@@ -121,7 +122,8 @@ bool DetourOnly(const fastjson::Member& m) {
 // stream_options with include_usage forced on (the client's other options kept).
 void AppendStreamOptions(std::string& out, std::string_view text, const fastjson::Member& m) {
   out.append("\"stream_options\":{");
-  std::vector<fastjson::Member> inner;
+  thread_local std::vector<fastjson::Member> inner;
+  inner.clear();
   if (fastjson::ObjectMembers(text, m.value_begin, &inner)) {
     for (const auto& o : inner) {
       if (MemberIs(o, "include_usage")) continue;
@@ -135,7 +137,8 @@ void AppendStreamOptions(std::string& out, std::string_view text, const fastjson
 
 std::string SpliceBody(const RawBody& raw, const std::string& model, bool stream) {
   std::string_view text = raw.text();
-  std::vector<fastjson::Member> members;
+  thread_local std::vector<fastjson::Member> members;  // reused: no allocation per request
+  members.clear();
   fastjson::ObjectMembers(text, 0, &members);
   std::string out;
   out.reserve(text.size() + model.size() + 64);
