@@ -181,6 +181,8 @@ if (nginxOn) rows.push(['first token p50 / p99, nginx', `${streamsNginx.ttfb_ms.
 rows.push(['added first token p99, detour', `${addedFirst(streams)} ms${nginxOn ? ` (nginx ${addedFirst(streamsNginx)} ms)` : ''}`,
   nginxOn ? target(targets.streams_first_event_p99, '<= 20 ms') : '']);
 rows.push(['stream duration p50 / p99', `${streams.duration_ms.p50} / ${streams.duration_ms.p99} ms`, '']);
+rows.push(['streams CPU, detour' + (nginxOn ? ' / nginx' : ''), `${r3(sproc.cpu_ticks / clk)} s` +
+  (nginxOn && sprocNginx.cpu_ticks !== undefined ? ` / ${r3(sprocNginx.cpu_ticks / clk)} s` : ''), '']);
 rows.push(['listen queue overflows', `${sproc.listen_overflows} (during the streams run)`, '']);
 rows.push(['streams peak RSS, detour', `${mb(peakKb)} MB (threads max ${sproc.max_threads})`,
   nginxOn ? target(targets.streams_peak_rss, '<= 60 MB') : target(targets.streams, '<= 150 MB')]);

@@ -337,9 +337,10 @@ measure_streams() {
   [[ $NGINX == 1 ]] || return 0
   log "streams: the same through nginx"
   echo 5 >"/proc/$NGINX_WORKER/clear_refs" 2>/dev/null || true
+  local n0; n0=$(cpu_ticks "$NGINX_WORKER")
   streams_client "$NGX_STREAM_PORT" m >"$WORK/streams_nginx.json" || die "streams client (nginx) failed"
-  printf '{"hwm_kb": %s, "master_rss_kb": %s}\n' "$(status_kb "$NGINX_WORKER" VmHWM)" \
-    "$(status_kb "$NGINX_PID" VmRSS)" >"$WORK/streams_nginx_proc.json"
+  printf '{"hwm_kb": %s, "master_rss_kb": %s, "cpu_ticks": %s}\n' "$(status_kb "$NGINX_WORKER" VmHWM)" \
+    "$(status_kb "$NGINX_PID" VmRSS)" "$(($(cpu_ticks "$NGINX_WORKER") - n0))" >"$WORK/streams_nginx_proc.json"
 }
 
 # detour in front of `detour sim`, one deployment per protocol, each driven by wrk at c=16:

@@ -5,7 +5,8 @@
 # tests/fuzz/corpus/<target>/regress-<sha1>, to be committed with the fix.
 #   scripts/fuzz.sh                     every target, 20 s each
 #   scripts/fuzz.sh 600 http1_request   one target for ten minutes
-# Targets: http1_request http1_response chunked sse resp chat_request config trace litellm
+# Targets: http1_request http1_response chunked sse resp chat_request fast_path config trace
+# litellm
 # (tests/fuzz/).
 # New inputs the fuzzer finds collect in build-fuzz/corpus/<target>/ (not in the
 # repository; the repository keeps seeds and regression inputs). Needs clang and

@@ -113,11 +113,12 @@ IoStatus Socket::ReadPlain(char* buf, size_t cap, size_t* n, fiber::TimePoint un
   // The last read took less than it asked for, so the socket was empty then: wait for the
   // next edge before reading instead of a read that finds nothing (a stream's chunks come
   // one at a time, and each used to cost a recv that returned EAGAIN). Edge-triggered
-  // readiness that arrived meanwhile is remembered by the handle, so nothing is missed.
-  if (drained_) {
+  // readiness that arrived meanwhile is remembered by the handle, so nothing is missed;
+  // a FIN that came with the data (one edge for both) means the read goes ahead.
+  if (drained_ && !io_.HungUp()) {
     if (io_.Wait(false, until) == fiber::WaitResult::kTimeout) return IoStatus::kTimeout;
-    drained_ = false;
   }
+  drained_ = false;
   for (;;) {
     ssize_t r = ::recv(io_.fd(), buf, cap, 0);
     if (r > 0) {

@@ -2,9 +2,25 @@
 // field rules of provider-protocols.md section 1.
 #include "net/sse.h"
 
+#include <cstring>
 #include <string_view>
 
 namespace detour::net {
+namespace {
+
+// The first \r or \n at or after `pos`, or npos: two vectorised scans (string_view's
+// find_first_of calls memchr over the set once per byte of input).
+size_t LineEnd(std::string_view in, size_t pos) {
+  const char* begin = in.data() + pos;
+  size_t n = in.size() - pos;
+  const void* nl = std::memchr(begin, '\n', n);
+  size_t limit = nl ? static_cast<size_t>(static_cast<const char*>(nl) - begin) : n;
+  const void* cr = std::memchr(begin, '\r', limit);
+  if (cr) return pos + static_cast<size_t>(static_cast<const char*>(cr) - begin);
+  return nl ? pos + limit : std::string_view::npos;
+}
+
+}  // namespace
 
 bool SseParser::Feed(const char* data, size_t size, const EventFn& on_event) {
   std::string_view in(data, size);
@@ -15,12 +31,18 @@ bool SseParser::Feed(const char* data, size_t size, const EventFn& on_event) {
     if (in[0] == '\n') pos = 1;
   }
   while (pos < in.size()) {
-    size_t end = in.find_first_of("\r\n", pos);
+    size_t end = LineEnd(in, pos);
     if (end == std::string_view::npos) {
       line_.append(in.substr(pos));
       return true;
     }
-    line_.append(in.substr(pos, end - pos));
+    // A line wholly inside this read is parsed where it lies; only one split across reads
+    // is gathered in line_ (whose buffer is kept: no allocation per line).
+    std::string_view line = in.substr(pos, end - pos);
+    if (!line_.empty()) {
+      line_.append(line);
+      line = line_;
+    }
     pos = end + 1;
     if (in[end] == '\r') {
       if (pos < in.size()) {
@@ -29,9 +51,9 @@ bool SseParser::Feed(const char* data, size_t size, const EventFn& on_event) {
         last_was_cr_ = true;  // the \n, if any, comes with the next Feed
       }
     }
-    std::string line = std::move(line_);
+    bool keep = ProcessLine(line, on_event);
     line_.clear();
-    if (!ProcessLine(line, on_event)) return false;
+    if (!keep) return false;
   }
   return true;
 }
@@ -74,11 +96,13 @@ bool SseParser::ProcessLine(std::string_view line, const EventFn& on_event) {
 
 bool SseParser::Dispatch(const EventFn& on_event) {
   if (!has_field_) return true;
-  SseEvent event = std::move(pending_);
-  pending_ = SseEvent{};
+  // Handed over in place and cleared after: its buffers serve the next event too.
+  bool keep = on_event(pending_);
+  pending_.event.clear();
+  pending_.data.clear();
   has_data_ = false;
   has_field_ = false;
-  return on_event(event);
+  return keep;
 }
 
 }  // namespace detour::net

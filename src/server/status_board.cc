@@ -60,7 +60,12 @@ void StatusBoard::OnAttempt(const AttemptRecord& a) {
 }
 
 void StatusBoard::RollDay() const {
-  std::string today = Budgets::PeriodKey("day", clock_.WallNow());
+  // Asked on every request: the day's key is formatted only when a UTC day has ended.
+  WallTime now = clock_.WallNow();
+  int64_t s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  if (s < day_ends_s_) return;
+  day_ends_s_ = (s / 86400 + 1) * 86400;
+  std::string today = Budgets::PeriodKey("day", now);
   if (today == day_) return;
   day_ = today;
   by_team_.clear();

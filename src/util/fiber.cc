@@ -113,7 +113,8 @@ WaitResult IoHandle::Wait(bool for_write, TimePoint until) {
   s->Park();
   s->CancelTimer(f);
   if (slot == f) slot = nullptr;  // woken by the timer
-  if (!f->timed_out) ready = false;  // the edge that woke us is being consumed
+  // Woken by an edge: that edge was never put in the flag (Scheduler::OnEvent), so one that
+  // arrived since stays remembered there.
   return f->timed_out ? WaitResult::kTimeout : WaitResult::kReady;
 }
 

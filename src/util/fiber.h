@@ -75,6 +75,9 @@ class IoHandle {
   // no FIN) and a readiness check can be skipped.
   bool MaybeReadable() const { return !state_.sched || state_.readable; }
   void ClearReadable() { state_.readable = false; }
+  // The peer's FIN (or an error) has been seen: a read will not block. One edge can carry
+  // both the last data and the FIN, so a read that came up short proves nothing then.
+  bool HungUp() const { return state_.hung_up; }
 
   // Scheduler-side state (edge flags and parked waiters).
   struct State {
@@ -83,6 +86,7 @@ class IoHandle {
     Fiber* writer = nullptr;
     bool readable = false;
     bool writable = false;
+    bool hung_up = false;  // the peer shut down its side (or the socket broke): sticky
   };
 
  private:

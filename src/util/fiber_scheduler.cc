@@ -164,23 +164,26 @@ void Scheduler::OnEvent(const epoll_event& ev) {
     [[maybe_unused]] auto n = ::read(wakefd_, &v, sizeof v);
     return;
   }
+  // An edge either wakes the fiber parked for it (the wake is the news) or, with nobody
+  // parked, is remembered in the flag for the next wait. Never both: a flag set for an
+  // edge that woke a fiber would be cleared by that fiber and take a later edge with it
+  // (a FIN right behind the last data was lost that way once reads began to wait first).
+  // A waiter its timer already woke is not parked: it will see a timeout, so the edge goes
+  // to the flag.
+  auto wake = [this](Fiber*& slot, bool& flag) {
+    Fiber* f = slot;
+    if (f == nullptr || f->state != Fiber::State::kParked) {
+      flag = true;
+      return;
+    }
+    slot = nullptr;
+    CancelTimer(f);
+    MakeReady(f);
+  };
   constexpr uint32_t kBroken = EPOLLHUP | EPOLLERR;
-  if (ev.events & (EPOLLIN | EPOLLRDHUP | kBroken)) {
-    st->readable = true;
-    if (Fiber* f = st->reader) {
-      st->reader = nullptr;
-      CancelTimer(f);
-      MakeReady(f);
-    }
-  }
-  if (ev.events & (EPOLLOUT | kBroken)) {
-    st->writable = true;
-    if (Fiber* f = st->writer) {
-      st->writer = nullptr;
-      CancelTimer(f);
-      MakeReady(f);
-    }
-  }
+  if (ev.events & (EPOLLRDHUP | kBroken)) st->hung_up = true;
+  if (ev.events & (EPOLLIN | EPOLLRDHUP | kBroken)) wake(st->reader, st->readable);
+  if (ev.events & (EPOLLOUT | kBroken)) wake(st->writer, st->writable);
 }
 
 void Scheduler::Register(int fd, IoHandle::State* state) {

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -235,4 +236,100 @@ TEST_CASE("server: a client that sends nothing does not hold up others") {
   auto res = partial.ReadResponse(2s);
   REQUIRE(res);
   CHECK(res->body == "GET /x ");
+}
+
+// A deferred response (net::DeferredResponse): the handler returns at once and the
+// continuation decides the status later, on the connection's fiber. serve's streams use
+// it (server/client_stream.cc) so their status line goes out at the first token.
+TEST_CASE("server: a deferred response begins a chunked body when it decides, then ends it") {
+  std::atomic<int> results{0};  // bits: Begin ok, Answer refused, both writes ok
+  Served s([&](HttpServer& h) {
+    h.Route("POST", "/later", [&](const ServerRequest&, ServerResponse& res) {
+      res.headers = {{"X-Request", "r1"}};
+      res.deferred = [&results, headers = res.headers](detour::net::ResponseWriter& w) {
+        Pause(50ms);  // deciding: nothing has gone out yet
+        ServerResponse head;
+        head.status = 207;
+        head.content_type = "text/event-stream";
+        head.headers = headers;
+        head.headers.emplace_back("X-Decided", "yes");
+        int r = w.Begin(head) ? 1 : 0;
+        if (!w.Answer(head)) r |= 2;  // one or the other, once
+        if (w.Write("data: a\n\n") && w.Write("data: b\n\n")) r |= 4;
+        results.store(r);
+      };
+    });
+  });
+  RawConn c = s.Connect();
+  REQUIRE(c.Send(Post("/later", "{}")));
+  auto res = c.ReadResponse(2s);
+  REQUIRE(res);
+  CHECK(res->status == 207);
+  CHECK(res->Header("X-Request") == "r1");
+  CHECK(res->Header("X-Decided") == "yes");
+  CHECK(res->chunked);
+  CHECK(res->body == "data: a\n\ndata: b\n\n");
+  CHECK(Eventually([&] { return results.load() == 7; }, 2s));  // stored after the last write
+  REQUIRE(c.Send(Get("/nothing")));  // the connection stays usable
+  auto next = c.ReadResponse(2s);
+  REQUIRE(next);
+  CHECK(next->status == 404);
+}
+
+TEST_CASE("server: a deferred response may answer whole instead, and keep the connection") {
+  std::atomic<int> refused_writes{0};
+  Served s([&](HttpServer& h) {
+    h.Route("POST", "/later", [&](const ServerRequest&, ServerResponse& res) {
+      res.deferred = [&refused_writes](detour::net::ResponseWriter& w) {
+        ServerResponse err;
+        err.status = 502;
+        err.body = R"({"error":"upstream"})";
+        w.Answer(err);
+        if (!w.Write("more")) refused_writes++;  // nothing after a whole response
+      };
+    });
+  });
+  RawConn c = s.Connect();
+  for (int i = 0; i < 2; i++) {
+    REQUIRE(c.Send(Post("/later", "{}")));
+    auto res = c.ReadResponse(2s);
+    REQUIRE(res);
+    CHECK(res->status == 502);
+    CHECK(res->Header("Content-Length") == "20");
+    CHECK_FALSE(res->chunked);
+    CHECK(res->body == R"({"error":"upstream"})");
+  }
+  // Counted after the answer went out: the client may have read it first.
+  CHECK(Eventually([&] { return refused_writes.load() == 2; }, 2s));
+}
+
+TEST_CASE("server: a deferred response that writes nothing is a 500; one that throws mid-body is cut") {
+  Served s([&](HttpServer& h) {
+    h.Route("POST", "/silent", [](const ServerRequest&, ServerResponse& res) {
+      res.deferred = [](detour::net::ResponseWriter&) {};
+    });
+    h.Route("POST", "/throws", [](const ServerRequest&, ServerResponse& res) {
+      res.deferred = [](detour::net::ResponseWriter& w) {
+        ServerResponse head;
+        w.Begin(head);
+        w.Write("partial");
+        throw std::runtime_error("boom");
+      };
+    });
+  });
+  RawConn a = s.Connect();
+  REQUIRE(a.Send(Post("/silent", "{}")));
+  auto silent = a.ReadResponse(2s);
+  REQUIRE(silent);
+  CHECK(silent->status == 500);
+  RawConn b = s.Connect();
+  REQUIRE(b.Send(Post("/throws", "{}")));
+  auto head = b.ReadHead(2s);
+  REQUIRE(head);
+  CHECK(head->status == 200);
+  auto piece = b.ReadChunk(2s);
+  REQUIRE(piece);
+  CHECK(*piece == "partial");
+  // No 0-chunk: the body is truncated, never made to look finished.
+  CHECK(b.WaitClosed(2s));
 }
