@@ -22,8 +22,9 @@ for a in "$@"; do
   esac
 done
 
+# libsimdjson-dev: the hot path's JSON reads (src/util/fast_json.h).
 pkgs="build-essential cmake pkg-config libcli11-dev nlohmann-json3-dev \
-libtomlplusplus-dev libyaml-cpp-dev doctest-dev libssl-dev"
+libtomlplusplus-dev libyaml-cpp-dev doctest-dev libssl-dev libsimdjson-dev"
 # chromium: the status page test drives Debian's browser through playwright-core (no download).
 # redis-server: the shared-state tests start their own on a loopback port (redis-cli comes with it).
 [ $want_test = 1 ] && pkgs="$pkgs curl nodejs npm chromium zsh fish man-db redis-server"
