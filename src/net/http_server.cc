@@ -97,6 +97,14 @@ class FiberServer : public HttpServer {
  public:
   explicit FiberServer(ServerOptions o) : opts_(std::move(o)) {}
   ~FiberServer() override {
+    // Connection fibers use this server until their last line (ConnEntry): end every
+    // connection and wait (bounded) for their fibers, so none outlives it. Parks when
+    // called on a fiber, so the fibers being waited for can run.
+    Shutdown();
+    auto until = fiber::Clock::now() + std::chrono::seconds(5);
+    while (Connections() > 0 && fiber::Clock::now() < until)
+      fiber::SleepUntil(fiber::Clock::now() + std::chrono::milliseconds(1));
+    if (Connections() > 0) log::Error("server destroyed with connections still ending");
     if (int fd = listen_fd_.load(); fd >= 0) ::close(fd);  // bound but never run
   }
 
