@@ -136,13 +136,14 @@ bool StreamRecorder::OnCommit(const RouteInfo& route) {
 
 bool StreamRecorder::OnChunk(StreamChunk& c) {
   if (status_ != CacheStatus::kOff) {
-    // Parsed only until the three are known (usually the first chunk).
-    static const Json kNone;
-    bool need = id_.is_null() || created_.is_null() || model_.is_null();
-    const Json& data = need ? ChunkJson(c) : kNone;
-    if (id_.is_null() && data.contains("id")) id_ = data["id"];
-    if (created_.is_null() && data.contains("created")) created_ = data["created"];
-    if (model_.is_null() && data.contains("model")) model_ = data["model"];
+    // Read only until the three are known (usually the first chunk): a fast-path chunk is
+    // parsed for them, not every chunk.
+    if (id_.is_null() || created_.is_null() || model_.is_null()) {
+      const Json& data = ChunkJson(c);
+      if (id_.is_null() && data.contains("id")) id_ = data["id"];
+      if (created_.is_null() && data.contains("created")) created_ = data["created"];
+      if (model_.is_null() && data.contains("model")) model_ = data["model"];
+    }
     if (!c.text_only) rebuildable_ = false;
     text_ += c.text;
     if (c.finish_reason) finish_ = c.finish_reason;

@@ -63,8 +63,9 @@ void StatusBoard::RollDay() const {
   // Asked on every request: the day's key is formatted only when a UTC day has ended.
   WallTime now = clock_.WallNow();
   int64_t s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
-  if (s < day_ends_s_) return;
-  day_ends_s_ = (s / 86400 + 1) * 86400;
+  if (s >= day_starts_s_ && s < day_ends_s_) return;  // a clock set back leaves it too
+  day_starts_s_ = s / 86400 * 86400;
+  day_ends_s_ = day_starts_s_ + 86400;
   std::string today = Budgets::PeriodKey("day", now);
   if (today == day_) return;
   day_ = today;

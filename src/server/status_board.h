@@ -74,7 +74,7 @@ class StatusBoard final : public RequestObserver {
   std::deque<Failover> failovers_;               // oldest first
   // Today's tallies; a snapshot after midnight UTC starts the new day (hence mutable).
   mutable std::string day_;                      // "2026-12-06": the day the tallies are for
-  mutable int64_t day_ends_s_ = 0;               // when day_ ends (UTC, seconds since the epoch)
+  mutable int64_t day_starts_s_ = 0, day_ends_s_ = 0;  // day_'s bounds (UTC, s since the epoch)
   mutable std::map<std::string, Tally> by_team_;
   mutable std::map<std::string, Tally> by_group_;
 };
