@@ -163,8 +163,8 @@ int RunServe(const GlobalOptions& g, const ServeOptions& o) {
   }
   std::thread server([&] { http->Run(); });
   server.detach();  // Drain decides when the process ends
-  log::Print("detour: listening on http://" + addr->host + ":" + std::to_string(*port) + "/v1 (config: " +
-             config->source + ")");
+  // The demo's hint goes first: whoever waits for the "listening on" line (tests, scripts) then
+  // has every line of the banner.
   if (demo)
     std::fprintf(stderr, "detour: demo: group \"demo\" = simulated OpenAI \"primary\" (503 during the third "
                  "minute of every three), falling back to simulated Anthropic \"backup\". Try:\n"
@@ -172,6 +172,8 @@ int RunServe(const GlobalOptions& g, const ServeOptions& o) {
                  "[{\"role\":\"user\",\"content\":\"hi\"}]}'\n",
                  addr->host.c_str(), *port);
   std::fflush(stderr);
+  log::Print("detour: listening on http://" + addr->host + ":" + std::to_string(*port) + "/v1 (config: " +
+             config->source + ")");
 
   for (;;) {
     int sig = 0;
