@@ -14,7 +14,9 @@
 # BENCH_WRK_CONNS_LIST ("16 64"), BENCH_WRK_THREADS (2), BENCH_STREAMS (1000),
 # BENCH_DELTAS (64), BENCH_CHUNK_MS (20), BENCH_STREAM_TIMEOUT_MS (60000),
 # BENCH_STREAM_RAMP_MS (1000: stream i starts at i * ramp / N), BENCH_NGINX
-# (1; 0 skips the nginx arm), BENCH_STRICT (1: exit 1 when a target is missed).
+# (1; 0 skips the nginx arm), BENCH_STRICT (1: exit 1 when a target is missed),
+# BENCH_DETOUR_THREADS (1: detour's server.threads, the same one worker as nginx's
+# worker_processes 1; 0 = detour's default, one scheduler thread per core).
 # BENCH_TRANSLATION (1; 0 skips): CPU per request when detour translates, through
 # `detour sim` (an instant, fault-free trace): OpenAI clients in front of an OpenAI, an
 # Anthropic and a Gemini deployment, so cross-protocol translation is measured beside the
@@ -37,6 +39,7 @@ WRK_SECONDS=${BENCH_WRK_SECONDS:-4}
 WRK_ROUNDS=${BENCH_WRK_ROUNDS:-4}
 WRK_CONNS_LIST=${BENCH_WRK_CONNS_LIST:-${BENCH_WRK_CONNS:-16 64}}
 NGINX=${BENCH_NGINX:-1}
+DETOUR_THREADS=${BENCH_DETOUR_THREADS:-1}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
 STREAMS=${BENCH_STREAMS:-1000}
 DELTAS=${BENCH_DELTAS:-64}
@@ -147,6 +150,9 @@ start_redis() {  # -> sets REDIS_PORT (BENCH_STATE=redis only)
 
 start_detour() {  # -> sets DETOUR_PID, GW_PORT
   cat >"$WORK/detour.toml" <<EOF
+[server]
+threads = $DETOUR_THREADS
+
 [[deployments]]
 model_name = "bench"
 provider = "openai-compatible"
@@ -365,6 +371,9 @@ EOF
   wait_line "$WORK/sim.out" '^gemini ' "$sim_pid" >/dev/null
   local root; root=$(awk '$1 == "openai" {print $2}' "$WORK/sim.out"); root=${root%/v1}
   cat >"$WORK/translate.toml" <<EOF
+[server]
+threads = $DETOUR_THREADS
+
 [[deployments]]
 model_name = "tr-openai"
 provider = "openai"
@@ -432,7 +441,7 @@ main() {
 
   local clk; clk=$(getconf CLK_TCK)
   node "$BENCH/report.mjs" --work "$WORK" --out "$RESULTS/$OUT_NAME" --clk-tck "$clk" \
-    --config "{\"lat_requests\": $LAT_REQUESTS, \"lat_block\": $LAT_BLOCK, \"wrk_seconds\": $WRK_SECONDS, \"wrk_rounds\": $WRK_ROUNDS, \"wrk_conns\": [${WRK_CONNS_LIST// /, }], \"nginx\": $NGINX, \"state\": \"$STATE\", \"translation\": $TRANSLATION, \"rpm\": \"$RPM\", \"wrk_threads\": $WRK_THREADS, \"streams\": $STREAMS, \"deltas\": $DELTAS, \"chunk_ms\": $CHUNK_MS, \"stream_ramp_ms\": $STREAM_RAMP_MS, \"nproc\": $(nproc), \"detour_commit\": \"$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)\"}" \
+    --config "{\"lat_requests\": $LAT_REQUESTS, \"lat_block\": $LAT_BLOCK, \"wrk_seconds\": $WRK_SECONDS, \"wrk_rounds\": $WRK_ROUNDS, \"wrk_conns\": [${WRK_CONNS_LIST// /, }], \"nginx\": $NGINX, \"state\": \"$STATE\", \"translation\": $TRANSLATION, \"rpm\": \"$RPM\", \"wrk_threads\": $WRK_THREADS, \"streams\": $STREAMS, \"deltas\": $DELTAS, \"chunk_ms\": $CHUNK_MS, \"stream_ramp_ms\": $STREAM_RAMP_MS, \"detour_threads\": $DETOUR_THREADS, \"nproc\": $(nproc), \"detour_commit\": \"$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)\"}" \
     ${BENCH_STRICT:+--strict}
 }
 

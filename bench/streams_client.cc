@@ -3,7 +3,7 @@
 // a final `data: [DONE]`.
 //
 //   bench_streams_client --port P [--streams 1000] [--expect 64] [--model bench]
-//       [--ramp-ms 1000] [--timeout-ms 60000]
+//       [--ramp-ms 1000] [--timeout-ms 60000] [--dump FILE]
 //
 // Stream i connects at i * ramp / N, so the streams pile up to N open at once (each lasts
 // longer than the ramp) while every new one is timed against a gateway already carrying
@@ -41,6 +41,7 @@ struct Args {
   std::string model = "bench";
   int ramp_ms = 1000;
   int timeout_ms = 60000;
+  std::string dump;  // --dump FILE: one line per stream (start ms, first-token ms, duration ms)
 };
 
 bool ParseArgs(int argc, char** argv, Args* a) {
@@ -52,6 +53,7 @@ bool ParseArgs(int argc, char** argv, Args* a) {
     else if (k == "--model") a->model = v;
     else if (k == "--ramp-ms") a->ramp_ms = std::atoi(v.c_str());
     else if (k == "--timeout-ms") a->timeout_ms = std::atoi(v.c_str());
+    else if (k == "--dump") a->dump = v;
     else return false;
   }
   return argc % 2 == 1 && a->port > 0 && a->streams > 0 && a->ramp_ms >= 0;
@@ -201,11 +203,24 @@ class Runner {
       max_open_ = std::max(max_open_, open);
     }
     wall_ms_ = Ms(Clock::now() - t0);
+    t0_ = t0;
     for (auto& s : streams_)
       if (s.fd >= 0) {
         if (s.failure.empty()) s.failure = "timeout";
         ::close(s.fd);
       }
+  }
+
+  // --dump: where in the run the slow first tokens are.
+  void Dump() const {
+    if (a_.dump.empty()) return;
+    FILE* f = std::fopen(a_.dump.c_str(), "w");
+    if (!f) return;
+    std::fprintf(f, "start_ms first_token_ms duration_ms\n");
+    for (const auto& s : streams_)
+      if (s.has_first)
+        std::fprintf(f, "%.2f %.2f %.2f\n", Ms(s.written - t0_), Ms(s.first_event - s.written), Ms(s.ended - s.written));
+    std::fclose(f);
   }
 
   void Print() const {
@@ -299,6 +314,7 @@ class Runner {
   int ep_ = -1;
   int max_open_ = 0;
   double wall_ms_ = 0;
+  Clock::time_point t0_;
 };
 
 }  // namespace
@@ -308,11 +324,12 @@ int main(int argc, char** argv) {
   if (!ParseArgs(argc, argv, &a)) {
     std::fprintf(stderr,
                  "usage: bench_streams_client --port P [--streams N] [--expect D] [--model M] "
-                 "[--ramp-ms MS] [--timeout-ms MS]\n");
+                 "[--ramp-ms MS] [--timeout-ms MS] [--dump FILE]\n");
     return 2;
   }
   Runner r(a);
   r.Run();
   r.Print();
+  r.Dump();
   return 0;
 }

@@ -23,6 +23,7 @@
 #include "server/metrics.h"
 #include "server/observers.h"
 #include "server/request_log.h"
+#include "util/fiber.h"
 #include "util/log.h"
 
 namespace detour {
@@ -62,6 +63,8 @@ void Reload(const GlobalOptions& g, Runtime& rt, Gateway& gw, Budgets& budgets, 
   RegisterSecrets(*loaded);
   if (loaded->server.listen != listen)
     log::Warn("reload: server.listen changed; restart detour to listen elsewhere");
+  if (loaded->server.threads != rt.router->table()->config().server.threads)
+    log::Warn("reload: server.threads changed; it takes effect when detour restarts");
   gw.SetClients(loaded->server);
   budgets.SetClients(loaded->server.clients);
   rt.router->Reload(rt.BuildTable(std::move(loaded.value())));
@@ -121,6 +124,10 @@ int RunServe(const GlobalOptions& g, const ServeOptions& o) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   RaiseFdLimit();
+  // Before anything starts a fiber. With --demo the simulated providers already run, on
+  // the default count (the demo's config has none).
+  if (config->server.threads > 0 && !fiber::SetSchedulerCount(static_cast<size_t>(config->server.threads)))
+    log::Warn("server.threads is ignored: the scheduler threads already run");
   Runtime rt = BuildRuntime(*config, g);
   RequestLog request_log;  // one line per request, one per failed attempt
   rt.router->AddObserver(&request_log);

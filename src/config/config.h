@@ -112,6 +112,8 @@ struct ServerConfig {
   size_t max_body = 8u << 20;
   Millis shutdown_grace{10000};
   bool allow_unauthenticated = false;
+  // Scheduler threads of `serve` (fibers on each); 0 = one per core. Read at start only.
+  int threads = 0;
 };
 
 struct CacheConfig {

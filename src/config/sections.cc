@@ -166,6 +166,7 @@ void ReadServer(TomlReader& r, const toml::node& n, const std::string& path, Con
        }},
       DurationField("shutdown_grace", &ServerConfig::shutdown_grace),
       BoolField("allow_unauthenticated", &ServerConfig::allow_unauthenticated),
+      IntField("threads", &ServerConfig::threads, 0, 1024),
   };
   if (const auto* t = r.Table(n, path)) ReadFields(r, *t, path, fields, c.server);
 }

@@ -3,10 +3,12 @@
 #include "util/fiber.h"
 
 #include <poll.h>
+#include <pthread.h>
 
 #include <algorithm>
 #include <atomic>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -14,6 +16,10 @@
 
 namespace detour::fiber {
 namespace {
+
+// server.threads before the runtime starts; 0 = one scheduler per core.
+std::atomic<size_t> g_requested_schedulers{0};
+std::atomic<bool> g_runtime_started{false};
 
 class Runtime {
  public:
@@ -26,9 +32,17 @@ class Runtime {
 
  private:
   Runtime() {
-    size_t n = std::max(1u, std::thread::hardware_concurrency());
+    g_runtime_started.store(true);
+    size_t n = g_requested_schedulers.load();
+    if (n == 0) n = std::max(1u, std::thread::hardware_concurrency());
     for (size_t i = 0; i < n; ++i) scheds_.push_back(new Scheduler(static_cast<int>(i)));
-    for (Scheduler* s : scheds_) std::thread([s] { s->Loop(); }).detach();
+    for (Scheduler* s : scheds_)
+      std::thread([s] {
+        // Named so `top -H` and /proc/PID/task/*/comm tell the schedulers apart.
+        std::string name = "detour-sched" + std::to_string(s->index());
+        pthread_setname_np(pthread_self(), name.substr(0, 15).c_str());
+        s->Loop();
+      }).detach();
   }
   std::vector<Scheduler*> scheds_;
   std::atomic<size_t> next_{0};
@@ -59,6 +73,12 @@ void SpawnBalanced(std::function<void()> fn) { Runtime::Get().Next()->Post(NewFi
 bool InFiber() { return Scheduler::CurrentFiber() != nullptr; }
 
 size_t SchedulerCount() { return Runtime::Get().size(); }
+
+bool SetSchedulerCount(size_t n) {
+  if (g_runtime_started.load()) return false;
+  g_requested_schedulers.store(n);
+  return true;
+}
 
 int CurrentSchedulerIndex() {
   Scheduler* s = Scheduler::Current();

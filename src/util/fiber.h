@@ -113,6 +113,10 @@ class CondVar {
 
 // How many scheduler threads the runtime has (starts it).
 size_t SchedulerCount();
+// Sets how many scheduler threads the runtime starts with (0: one per core, the default).
+// Only before the runtime's first use (the first Spawn, wait or SchedulerCount): false,
+// and nothing changed, once it runs. `serve` calls it with server.threads.
+bool SetSchedulerCount(size_t n);
 // The index of the scheduler running the calling fiber, or -1 on an ordinary thread.
 // Per-scheduler resources (pooled connections registered with its epoll) key on it.
 int CurrentSchedulerIndex();

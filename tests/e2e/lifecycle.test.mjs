@@ -2,7 +2,7 @@
 // a running stream finish, then exits 0 and refuses new connections.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, readFileSync } from 'node:fs';
+import { writeFileSync, readFileSync, readdirSync } from 'node:fs';
 import { startFake, startServe, writeConfig, curl, waitFor } from './lib.mjs';
 
 let f;
@@ -107,5 +107,24 @@ test('serve raises its open-files soft limit to the hard limit', async () => {
     assert.equal(r.status, 200);
   } finally {
     await s.stop('SIGKILL');
+  }
+});
+
+// server.threads sets how many scheduler threads serve runs (named detour-sched<N>).
+test('server.threads sets the number of scheduler threads', async () => {
+  await f.setScript({ routes: { '': [{ reply: 'x' }] } });
+  const schedulers = (pid) => readdirSync(`/proc/${pid}/task`)
+    .map((t) => { try { return readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim(); } catch { return ''; } })
+    .filter((name) => name.startsWith('detour-sched')).length;
+  for (const n of [1, 3]) {
+    const s = await startServe(writeConfig(cfg('', `threads = ${n}`)));
+    try {
+      const r = await curl(['-X', 'POST', `${s.url}/v1/chat/completions`, '-H', 'content-type: application/json',
+        '--data-binary', JSON.stringify({ model: 'primary', messages: [{ role: 'user', content: 'hi' }] })]);
+      assert.equal(r.status, 200);
+      assert.equal(schedulers(s.child.pid), n);
+    } finally {
+      await s.stop();
+    }
   }
 });

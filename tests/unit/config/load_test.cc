@@ -200,6 +200,7 @@ api_keys = ["${DETOUR_API_KEY}", "literal"]
 max_body = 1048576
 shutdown_grace = "3s"
 allow_unauthenticated = true
+threads = 3
 
 [router]
 strategy = "priority"
@@ -235,6 +236,7 @@ path = "outages.jsonl"
   CHECK(c.server.max_body == 1048576u);
   CHECK(c.server.shutdown_grace == Millis(3000));
   CHECK(c.server.allow_unauthenticated);
+  CHECK(c.server.threads == 3);
   CHECK(c.router.strategy == "priority");
   CHECK(c.router.timeout == Millis(12500));
   CHECK(c.router.request_timeout == Millis(120000));

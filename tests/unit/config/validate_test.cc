@@ -89,6 +89,12 @@ price = 3
         });
 }
 
+TEST_CASE("server.threads is 0 (one per core) to 1024") {
+  CHECK(LoadIssues("[server]\nthreads = -1\n") == Issues{"t.toml:2: server.threads: must be at least 0"});
+  CHECK(LoadIssues("[server]\nthreads = 1025\n") == Issues{"t.toml:2: server.threads: must be at most 1024"});
+  CHECK(config_test::LoadOk("[server]\nthreads = 2\n").server.threads == 2);
+}
+
 TEST_CASE("deployments must be an array of tables") {
   CHECK(LoadIssues("deployments = 3\n") ==
         Issues{"t.toml:1: deployments: expected an array of tables (write [[deployments]])"});

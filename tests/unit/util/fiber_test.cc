@@ -148,3 +148,10 @@ TEST_CASE("fiber: a deep stack and floating point survive switches") {
   REQUIRE(WaitUntil([&] { return result.load() != 0; }));
   CHECK(result.load() == doctest::Approx(3.0));
 }
+
+TEST_CASE("the scheduler count is fixed once the runtime runs") {
+  size_t n = fiber::SchedulerCount();  // starts the runtime (if no test did before)
+  CHECK(n >= 1);
+  CHECK_FALSE(fiber::SetSchedulerCount(n + 1));
+  CHECK(fiber::SchedulerCount() == n);
+}
