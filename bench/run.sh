@@ -15,8 +15,9 @@
 # BENCH_DELTAS (64), BENCH_CHUNK_MS (20), BENCH_STREAM_TIMEOUT_MS (60000),
 # BENCH_STREAM_RAMP_MS (1000: stream i starts at i * ramp / N), BENCH_NGINX
 # (1; 0 skips the nginx arm), BENCH_STRICT (1: exit 1 when a target is missed),
-# BENCH_DETOUR_THREADS (1: detour's server.threads, the same one worker as nginx's
-# worker_processes 1; 0 = detour's default, one scheduler thread per core).
+# BENCH_DETOUR_THREADS (0: detour's server.threads, one scheduler thread per core, its
+# default; 1 = one worker like nginx's worker_processes 1: less CPU per request on this
+# 2-core machine, but the 1000 streams then queue on one thread).
 # BENCH_TRANSLATION (1; 0 skips): CPU per request when detour translates, through
 # `detour sim` (an instant, fault-free trace): OpenAI clients in front of an OpenAI, an
 # Anthropic and a Gemini deployment, so cross-protocol translation is measured beside the
@@ -39,7 +40,7 @@ WRK_SECONDS=${BENCH_WRK_SECONDS:-4}
 WRK_ROUNDS=${BENCH_WRK_ROUNDS:-4}
 WRK_CONNS_LIST=${BENCH_WRK_CONNS_LIST:-${BENCH_WRK_CONNS:-16 64}}
 NGINX=${BENCH_NGINX:-1}
-DETOUR_THREADS=${BENCH_DETOUR_THREADS:-1}
+DETOUR_THREADS=${BENCH_DETOUR_THREADS:-0}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
 STREAMS=${BENCH_STREAMS:-1000}
 DELTAS=${BENCH_DELTAS:-64}
