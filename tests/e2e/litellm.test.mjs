@@ -71,13 +71,37 @@ function seed2() {
   return example('retry-policy.yaml').replace('model: openai/gpt-4o', `model: openai/gpt-4o\n      api_base: ${f.base}/a/v1`);
 }
 
+// The caller's attempts only: the background prober's one-token "ping" to a cooling
+// deployment reaches the same fake, at a time of its own.
+async function callerRequestsSince(since) {
+  return (await requestsSince(since)).filter((q) => !/"content":"ping"/.test(q.body));
+}
+
 test('seed 2: retry_policy: InternalServerErrorRetries 4 means 5 attempts at a failing server', async () => {
+  // allowed_fails raised so the circuit stays closed: the retry budget alone decides.
+  const since = (await f.requests()).length;
+  const s = await serve({ '/a': [{ status: 500, body: '{"error":{"message":"boom"}}' }] },
+    seed2().replace('router_settings:', 'router_settings:\n  allowed_fails: 10'),
+    { env: { OPENAI_API_KEY: 'sk-test' } });
+  const r = await post(s, 'gpt-4o');
+  assert.equal(r.status, 502, r.body);
+  assert.equal((await callerRequestsSince(since)).length, 5, r.body);
+  const attempts = JSON.parse(r.body).error.attempts;
+  assert.deepEqual(attempts.map((a) => [a.kind, a.status]), Array(5).fill(['server_error', 500]));
+});
+
+test('seed 2 as printed: the 4th 500 opens the lone deployment\'s circuit (allowed_fails 3), which ends the walk', async () => {
+  // SPEC 3.3 and 8: the (allowed_fails + 1)-th failure cools a deployment, a lone one too,
+  // and a retry does not wait out a cooldown longer than max_retry_after.
   const since = (await f.requests()).length;
   const s = await serve({ '/a': [{ status: 500, body: '{"error":{"message":"boom"}}' }] }, seed2(),
     { env: { OPENAI_API_KEY: 'sk-test' } });
   const r = await post(s, 'gpt-4o');
   assert.equal(r.status, 502, r.body);
-  assert.equal((await requestsSince(since)).length, 5, r.body);
+  assert.equal((await callerRequestsSince(since)).length, 4, r.body);
+  assert.equal(JSON.parse(r.body).error.attempts.length, 4);
+  const health = (await curl([`${s.url}/health`])).body;
+  assert.match(health, /"state":"cooling"/);
 });
 
 test('seed 2: retry_policy: RateLimitErrorRetries 3 means 4 attempts at a rate-limited server', async () => {
