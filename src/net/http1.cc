@@ -431,7 +431,11 @@ std::string_view ReasonPhrase(int status) {
 }
 
 bool SafeHeaderField(std::string_view name, std::string_view value) {
-  return IsToken(name) && value.find_first_of(std::string_view("\r\n\0", 3)) == kNpos;
+  if (!IsToken(name)) return false;
+  // One pass (find_first_of would call memchr on the set once per byte of the value).
+  for (char c : value)
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  return true;
 }
 
 bool AppendHeaderLine(std::string& out, std::string_view name, std::string_view value) {

@@ -202,7 +202,7 @@ void Scheduler::Unregister(int fd) { ::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullp
 
 int Scheduler::TimeoutMs() const {
   if (timers_.empty()) return -1;
-  auto left = timers_.front()->timer_at - Clock::now();
+  auto left = timers_.front().at - Clock::now();
   if (left <= Clock::duration::zero()) return 0;
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(left).count();
   return static_cast<int>(std::min<int64_t>((us + 999) / 1000, 1 << 30));
@@ -210,8 +210,8 @@ int Scheduler::TimeoutMs() const {
 
 void Scheduler::FireTimers() {
   auto now = Clock::now();
-  while (!timers_.empty() && timers_.front()->timer_at <= now) {
-    Fiber* f = timers_.front();
+  while (!timers_.empty() && timers_.front().at <= now) {
+    Fiber* f = timers_.front().fiber;
     HeapRemove(0);
     f->timed_out = true;
     MakeReady(f);
@@ -220,9 +220,8 @@ void Scheduler::FireTimers() {
 
 void Scheduler::AddTimer(Fiber* f, TimePoint at) {
   CancelTimer(f);
-  f->timer_at = at;
   f->timer_index = timers_.size();
-  timers_.push_back(f);
+  timers_.push_back({at, f});
   SiftUp(f->timer_index);
 }
 
@@ -232,14 +231,14 @@ void Scheduler::CancelTimer(Fiber* f) {
 
 void Scheduler::HeapSwap(size_t a, size_t b) {
   std::swap(timers_[a], timers_[b]);
-  timers_[a]->timer_index = a;
-  timers_[b]->timer_index = b;
+  timers_[a].fiber->timer_index = a;
+  timers_[b].fiber->timer_index = b;
 }
 
 void Scheduler::SiftUp(size_t i) {
   while (i > 0) {
     size_t parent = (i - 1) / 2;
-    if (timers_[parent]->timer_at <= timers_[i]->timer_at) break;
+    if (timers_[parent].at <= timers_[i].at) break;
     HeapSwap(i, parent);
     i = parent;
   }
@@ -248,8 +247,8 @@ void Scheduler::SiftUp(size_t i) {
 void Scheduler::SiftDown(size_t i) {
   for (;;) {
     size_t smallest = i, l = 2 * i + 1, r = l + 1;
-    if (l < timers_.size() && timers_[l]->timer_at < timers_[smallest]->timer_at) smallest = l;
-    if (r < timers_.size() && timers_[r]->timer_at < timers_[smallest]->timer_at) smallest = r;
+    if (l < timers_.size() && timers_[l].at < timers_[smallest].at) smallest = l;
+    if (r < timers_.size() && timers_[r].at < timers_[smallest].at) smallest = r;
     if (smallest == i) return;
     HeapSwap(i, smallest);
     i = smallest;
@@ -257,7 +256,7 @@ void Scheduler::SiftDown(size_t i) {
 }
 
 void Scheduler::HeapRemove(size_t i) {
-  Fiber* gone = timers_[i];
+  Fiber* gone = timers_[i].fiber;
   size_t last = timers_.size() - 1;
   if (i != last) HeapSwap(i, last);
   timers_.pop_back();
