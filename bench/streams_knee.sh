@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# detour benchmark (not a test; not run by CI): where the 1000-streams phase of run.sh
+# stops measuring the proxy and starts measuring the machine.
+#   bench/streams_knee.sh            # BENCH_KNEE_STREAMS="500 700 1000"
+# For each stream count N (started over N ms, so one new stream per millisecond as in
+# run.sh; 64 tokens 20 ms apart from `detour sim`), runs bench_streams_client straight at
+# the simulator, through detour and through nginx (one worker, upstream keep-alive, no
+# buffering), and prints each proxy's added first-token p99 (its p99 minus the direct p99)
+# and the CPU time it burned (user+system, from /proc/PID/stat). Every process it starts
+# is stopped on exit. Tunables: BENCH_BUILD_DIR, BENCH_KNEE_STREAMS, BENCH_DETOUR_THREADS
+# (0 = one per core, detour's default).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD=${BENCH_BUILD_DIR:-$ROOT/build-bench}
+COUNTS=${BENCH_KNEE_STREAMS:-500 700 1000}
+THREADS=${BENCH_DETOUR_THREADS:-0}
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+die() { echo "streams_knee: $*" >&2; exit 1; }
+
+for t in detour bench_streams_client; do [[ -x $BUILD/$t ]] || die "$BUILD/$t missing (run bench/run.sh once)"; done
+command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || die "nginx not found (scripts/setup.sh --bench)"
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+
+wait_line() {  # file regex pid -> the first matching line
+  for _ in $(seq 200); do
+    grep -Em1 "$2" "$1" 2>/dev/null && return 0
+    kill -0 "$3" 2>/dev/null || die "process $3 exited: $(cat "$1")"
+    sleep 0.05
+  done
+  die "timed out waiting for /$2/ in $1"
+}
+free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+cat >"$WORK/trace.toml" <<EOF
+name = "knee"
+description = "no faults: 64 tokens 20 ms apart"
+duration = "24h"
+[traffic]
+rate = 1.0
+stream = 1.0
+prompt_tokens = 10
+completion_tokens = 64
+[baseline]
+first_token = "20ms"
+tokens_per_second = 50
+error_rate = 0
+EOF
+"$BUILD/detour" sim --trace "$WORK/trace.toml" --listen 127.0.0.1:0 >"$WORK/sim.out" 2>"$WORK/sim.err" &
+SIM=$!; PIDS+=("$SIM")
+SIM_PORT=$(wait_line "$WORK/sim.out" '^openai ' "$SIM" | sed -E 's|.*127\.0\.0\.1:([0-9]+).*|\1|')
+
+cat >"$WORK/detour.toml" <<EOF
+[server]
+threads = $THREADS
+[[deployments]]
+model_name = "s"
+provider = "openai-compatible"
+model = "m"
+api_base = "http://127.0.0.1:$SIM_PORT/v1"
+EOF
+"$BUILD/detour" --config "$WORK/detour.toml" --log-level warn serve --listen 127.0.0.1:0 2>"$WORK/detour.err" &
+DETOUR=$!; PIDS+=("$DETOUR")
+GW_PORT=$(wait_line "$WORK/detour.err" 'listening on http://127\.0\.0\.1:[0-9]+' "$DETOUR" |
+  sed -E 's|.*127\.0\.0\.1:([0-9]+).*|\1|')
+
+NGX_PORT=$(free_port)
+mkdir -p "$WORK/nginx/logs"
+cat >"$WORK/nginx/nginx.conf" <<EOF
+daemon off;
+worker_processes 1;
+worker_rlimit_nofile 65536;
+error_log $WORK/nginx/error.log warn;
+pid $WORK/nginx/nginx.pid;
+events { worker_connections 16384; multi_accept on; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/nginx/body;
+  proxy_temp_path $WORK/nginx/proxy;
+  upstream stream { server 127.0.0.1:$SIM_PORT; keepalive 128; }
+  proxy_http_version 1.1;
+  proxy_set_header Connection "";
+  proxy_buffering off;
+  proxy_read_timeout 120s;
+  server { listen 127.0.0.1:$NGX_PORT; location / { proxy_pass http://stream; } }
+}
+EOF
+"$(command -v nginx || echo /usr/sbin/nginx)" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" 2>"$WORK/nginx/stderr" &
+NGINX=$!; PIDS+=("$NGINX")
+NGINX_WORKER=
+for _ in $(seq 100); do
+  NGINX_WORKER=$(pgrep -P "$NGINX" | head -1 || true)
+  [[ -n $NGINX_WORKER ]] && break
+  sleep 0.05
+done
+[[ -n $NGINX_WORKER ]] || die "no nginx worker"
+
+run() {  # port model streams -> p99 (ms) on stdout
+  "$BUILD/bench_streams_client" --port "$1" --model "$2" --streams "$3" --expect 64 --ramp-ms "$3" \
+    --timeout-ms 60000 >"$WORK/run.json" || die "streams client failed"
+  node -e 'const j=require(process.argv[1]); if (j.completed !== j.streams) process.exit(1); console.log(j.ttfb_ms.p99)' \
+    "$WORK/run.json" || die "not every stream completed: $(cat "$WORK/run.json")"
+}
+
+printf '%-8s %-12s %-24s %-24s\n' streams "direct p99" "detour added p99 / CPU" "nginx added p99 / CPU"
+for n in $COUNTS; do
+  direct=$(run "$SIM_PORT" m "$n")
+  d0=$(cpu_ticks "$DETOUR"); detour=$(run "$GW_PORT" s "$n"); d1=$(cpu_ticks "$DETOUR")
+  n0=$(cpu_ticks "$NGINX_WORKER"); nginx=$(run "$NGX_PORT" m "$n"); n1=$(cpu_ticks "$NGINX_WORKER")
+  awk -v n="$n" -v a="$direct" -v d="$detour" -v g="$nginx" -v dc="$((d1 - d0))" -v nc="$((n1 - n0))" \
+    'BEGIN { printf "%-8d %-12s %-24s %-24s\n", n, sprintf("%.1f ms", a), sprintf("%+.1f ms / %.2f s", d - a, dc / 100), sprintf("%+.1f ms / %.2f s", g - a, nc / 100) }'
+done
