@@ -21,6 +21,7 @@
 #include "net/http1.h"
 #include "net/socket.h"
 #include "util/fiber.h"
+#include "util/fiber_defer.h"
 #include "util/log.h"
 
 namespace detour::net {
@@ -56,6 +57,12 @@ class SocketBodyWriter : public BodyWriter {
     cut_ = true;
     if (reset) sock_.ResetOnClose();
   }
+  // Bytes already framed as chunks (DeferredWriter's coalesced writes).
+  bool WriteFramed(std::string_view framed) {
+    if (failed_) return false;
+    failed_ = sock_.WriteAll(framed, In(kIoTimeout)) != IoStatus::kOk;
+    return !failed_;
+  }
   bool failed() const { return failed_; }
   bool cut() const { return cut_; }
 
@@ -69,14 +76,26 @@ class FiberServer;
 
 // The writer a DeferredResponse gets: a head (chunked) then body pieces, or one whole
 // response, on the connection's socket.
-class DeferredWriter final : public ResponseWriter {
+//
+// Body pieces written between two waits of the writing fiber go out in one system call:
+// Write frames the piece into a buffer and arms a hook (util/fiber_defer.h) that sends the
+// buffer when that fiber is about to block (or ends). A stream's events that came in one
+// upstream read leave in one send, with no delay: the fiber blocks right after it has
+// handed on what it read. A failed send shows at the next Write.
+class DeferredWriter final : public ResponseWriter, private fiber::BeforeBlock {
  public:
   DeferredWriter(FiberServer& server, Socket& sock, bool keep_alive)
       : server_(server), sock_(sock), keep_alive_(keep_alive), body_(sock) {}
+  ~DeferredWriter() { fiber::CancelDeferred(this); }
   bool Begin(ServerResponse& head) override;
   bool Answer(ServerResponse& res) override;
-  bool Write(std::string_view data) override { return begun_ && ok_ && body_.Write(data); }
-  void Cut(bool reset) override { body_.Cut(reset); }
+  bool Write(std::string_view data) override;
+  void Cut(bool reset) override {
+    Flush();  // what was written goes out before the body is left unfinished
+    body_.Cut(reset);
+  }
+  // Sends what is buffered, with the last chunk when `last` (one send for both).
+  bool Flush(bool last = false);
   bool begun() const { return begun_; }
   bool answered() const { return answered_; }
   // A begun body that may be ended normally: every write went out and none was cut.
@@ -84,10 +103,13 @@ class DeferredWriter final : public ResponseWriter {
   bool ok() const { return ok_; }
 
  private:
+  void BeforeBlocking() override { Flush(); }
+
   FiberServer& server_;
   Socket& sock_;
   bool keep_alive_;
   SocketBodyWriter body_;
+  std::string pending_;  // framed chunks not sent yet
   bool begun_ = false;
   bool answered_ = false;
   bool ok_ = false;
@@ -451,7 +473,10 @@ bool FiberServer::RespondDeferred(Socket& sock, ServerResponse& res, bool keep_a
     res.deferred(w);
   } catch (const std::exception& e) {
     log::Error(std::string("a deferred response failed: ") + e.what());
-    if (w.begun()) return false;  // truncated, never made to look finished
+    if (w.begun()) {
+      w.Flush();  // what was written still goes out; the body stays unfinished
+      return false;  // truncated, never made to look finished
+    }
   }
   if (w.answered()) return w.ok();
   if (!w.begun()) {
@@ -461,8 +486,37 @@ bool FiberServer::RespondDeferred(Socket& sock, ServerResponse& res, bool keep_a
     SendHead(sock, error, false, false, {});
     return false;
   }
-  if (!w.body_intact()) return false;
-  return sock.WriteAll(http1::kLastChunk, In(kIoTimeout)) == IoStatus::kOk;
+  if (!w.body_intact()) {
+    w.Flush();  // a cut body still delivers what was written before the cut
+    return false;
+  }
+  return w.Flush(/*last=*/true);
+}
+
+bool DeferredWriter::Write(std::string_view data) {
+  if (!begun_ || !ok_ || body_.failed()) return false;
+  if (data.empty()) return true;
+  char line[24];
+  pending_.append(http1::ChunkSizeLine(data.size(), line)).append(data).append("\r\n", 2);
+  // Outside a fiber nothing can be put off; a large backlog goes out at once.
+  constexpr size_t kMaxPending = 64 * 1024;
+  if (pending_.size() >= kMaxPending || !fiber::DeferUntilBlocking(this)) return Flush();
+  return true;
+}
+
+bool DeferredWriter::Flush(bool last) {
+  fiber::CancelDeferred(this);
+  if (last) pending_.append(http1::kLastChunk);
+  if (pending_.empty()) return !body_.failed();
+  // Swapped out first: the send may wait, and nothing may touch the bytes in flight.
+  std::string out;
+  out.swap(pending_);
+  bool sent = body_.WriteFramed(out);
+  if (pending_.empty()) {  // keep the buffer's capacity for the next writes
+    out.clear();
+    pending_.swap(out);
+  }
+  return sent;
 }
 
 bool DeferredWriter::Begin(ServerResponse& head) {

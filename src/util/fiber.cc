@@ -91,6 +91,7 @@ void Yield() {
     std::this_thread::yield();
     return;
   }
+  RunBeforeBlock(f);
   f->sched->YieldCurrent();
 }
 
@@ -100,6 +101,7 @@ void SleepUntil(TimePoint until) {
     std::this_thread::sleep_until(until);
     return;
   }
+  RunBeforeBlock(f);
   while (Clock::now() < until) {
     f->sched->AddTimer(f, until);
     f->sched->Park();
@@ -125,6 +127,12 @@ WaitResult IoHandle::Wait(bool for_write, TimePoint until) {
     ready = false;
     return WaitResult::kReady;
   }
+  // About to park: put-off work goes first. It may have waited itself, and an edge may
+  // have come meanwhile.
+  if (RunBeforeBlock(f) && ready) {
+    ready = false;
+    return WaitResult::kReady;
+  }
   if (Clock::now() >= until) return WaitResult::kTimeout;
   Fiber*& slot = for_write ? state_.writer : state_.reader;
   slot = f;
@@ -142,6 +150,14 @@ void CondVar::WaitOnce(std::unique_lock<std::mutex>& lock) {
   Fiber* f = Scheduler::CurrentFiber();
   if (!f) {
     threads_.wait(lock);
+    return;
+  }
+  if (f->before_block) {
+    // Never run put-off work (it may block on a socket) with the caller's mutex held:
+    // unlock, run it, and return as a spurious wake-up; Wait re-checks its predicate.
+    lock.unlock();
+    RunBeforeBlock(f);
+    lock.lock();
     return;
   }
   fibers_.push_back(f);

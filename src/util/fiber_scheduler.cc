@@ -29,6 +29,7 @@ void FiberEntry(void* arg) {
     std::abort();
   }
   f->fn = nullptr;  // destroy what the task captured while still on its own stack
+  RunBeforeBlock(f);  // put-off writes go out before the fiber is gone
   f->state = Fiber::State::kDone;
   f->sched->Park();  // never resumed
   std::abort();
@@ -47,6 +48,26 @@ Scheduler::Scheduler(int index) : index_(index) {
   ev.events = EPOLLIN;  // level-triggered: stays reported until drained
   ev.data.ptr = nullptr;
   ::epoll_ctl(epfd_, EPOLL_CTL_ADD, wakefd_, &ev);
+}
+
+bool RunBeforeBlock(Fiber* f) {
+  BeforeBlock* hook = f->before_block;
+  if (!hook) return false;
+  f->before_block = nullptr;  // disarmed first: the hook may wait, and its wait must not rerun it
+  hook->BeforeBlocking();
+  return true;
+}
+
+bool DeferUntilBlocking(BeforeBlock* hook) {
+  Fiber* f = t_fiber;
+  if (!f) return false;
+  if (f->before_block != hook) RunBeforeBlock(f);
+  f->before_block = hook;
+  return true;
+}
+
+void CancelDeferred(BeforeBlock* hook) {
+  if (t_fiber && t_fiber->before_block == hook) t_fiber->before_block = nullptr;
 }
 
 Scheduler* Scheduler::Current() { return t_sched; }

@@ -15,6 +15,7 @@
 
 #include "util/fiber.h"
 #include "util/fiber_context.h"
+#include "util/fiber_defer.h"
 
 namespace detour::fiber {
 
@@ -30,7 +31,12 @@ struct Fiber {
   bool timed_out = false;
   // Released by the scheduler once this fiber is switched out (CondVar::Wait).
   std::mutex* unlock_after_park = nullptr;
+  // Armed by DeferUntilBlocking (util/fiber_defer.h); run before this fiber blocks or ends.
+  BeforeBlock* before_block = nullptr;
 };
+
+// Runs (and disarms) the fiber's BeforeBlock hook; true when there was one.
+bool RunBeforeBlock(Fiber* f);
 
 class Scheduler {
  public:

@@ -333,3 +333,42 @@ TEST_CASE("server: a deferred response that writes nothing is a 500; one that th
   // No 0-chunk: the body is truncated, never made to look finished.
   CHECK(b.WaitClosed(2s));
 }
+
+TEST_CASE("server: a deferred response's writes go out when its fiber blocks, in order, and at its end") {
+  // Writes between two waits are sent together when the writing fiber is about to block
+  // (util/fiber_defer.h). The handler blocks until the client has both first pieces: were
+  // they held back past the block, the client would never see them and the wait would fail.
+  Signal client_saw;
+  std::atomic<int> results{0};  // bits: writes ok, the client saw them while we waited
+  Served s([&](HttpServer& h) {
+    h.Route("POST", "/s", [&](const ServerRequest&, ServerResponse& res) {
+      res.deferred = [&](detour::net::ResponseWriter& w) {
+        ServerResponse head;
+        head.content_type = "text/event-stream";
+        w.Begin(head);
+        int r = w.Write("data: a\n\n") && w.Write("data: b\n\n") ? 1 : 0;
+        if (client_saw.WaitAtLeast(1, 2s)) r |= 2;
+        if (w.Write("data: c\n\n")) r |= 4;  // the last write: out when the response ends
+        results.store(r);
+      };
+    });
+  });
+  RawConn c = s.Connect();
+  REQUIRE(c.Send(Post("/s", "{}")));
+  REQUIRE(c.ReadHead(2s));
+  std::string got;
+  while (got.size() < std::string("data: a\n\ndata: b\n\n").size()) {
+    auto chunk = c.ReadChunk(1s);
+    REQUIRE(chunk);
+    got += *chunk;
+  }
+  CHECK(got == "data: a\n\ndata: b\n\n");
+  client_saw.Bump();
+  auto third = c.ReadChunk(2s);
+  REQUIRE(third);
+  CHECK(*third == "data: c\n\n");
+  auto last = c.ReadChunk(2s);
+  REQUIRE(last);
+  CHECK(last->empty());
+  CHECK(Eventually([&] { return results.load() == 7; }, 2s));
+}
