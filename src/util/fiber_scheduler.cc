@@ -28,8 +28,11 @@ void FiberEntry(void* arg) {
     std::fprintf(stderr, "detour: fatal: exception escaped a fiber\n");
     std::abort();
   }
+  // Put-off writes go out before the fiber is gone: before what the task captured is
+  // destroyed (a hook's owner may be among it), and again for any armed by destructors.
+  RunBeforeBlock(f);
   f->fn = nullptr;  // destroy what the task captured while still on its own stack
-  RunBeforeBlock(f);  // put-off writes go out before the fiber is gone
+  RunBeforeBlock(f);
   f->state = Fiber::State::kDone;
   f->sched->Park();  // never resumed
   std::abort();
