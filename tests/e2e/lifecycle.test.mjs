@@ -117,11 +117,18 @@ test('server.threads sets the number of scheduler threads', async () => {
     .map((t) => { try { return readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim(); } catch { return ''; } })
     .filter((name) => name.startsWith('detour-sched')).length;
   for (const n of [1, 3]) {
-    const s = await startServe(writeConfig(cfg('', `threads = ${n}`)));
+    const path = writeConfig(cfg('', `threads = ${n}`));
+    const s = await startServe(path);
     try {
       const r = await curl(['-X', 'POST', `${s.url}/v1/chat/completions`, '-H', 'content-type: application/json',
         '--data-binary', JSON.stringify({ model: 'primary', messages: [{ role: 'user', content: 'hi' }] })]);
       assert.equal(r.status, 200);
+      assert.equal(schedulers(s.child.pid), n);
+      // A reload cannot change it: the count stays, and the log says a restart is needed.
+      writeFileSync(path, cfg('', `threads = ${n + 1}`));
+      s.child.kill('SIGHUP');
+      await waitFor(() => /server\.threads changed; it takes effect when detour restarts/.test(s.out.stderr),
+        10000, 'the reload warning');
       assert.equal(schedulers(s.child.pid), n);
     } finally {
       await s.stop();
