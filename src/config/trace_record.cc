@@ -84,18 +84,22 @@ bool ReadAttempt(const nlohmann::json& j, LineReader& r, RecordedAttempt* a, int
     }
     return it->get<std::string>();
   };
-  auto num = [&](const char* key, bool required) -> std::optional<int64_t> {
+  // A number in [0, max]: the bound also keeps the conversion defined (a huge double
+  // does not fit an int64).
+  auto num = [&](const char* key, bool required, double max) -> std::optional<int64_t> {
     auto it = j.find(key);
     if (it == j.end() || it->is_null()) {
       if (required) r.Issue(key, std::string("missing key \"") + key + "\"");
       return std::nullopt;
     }
-    if (!it->is_number() || it->get<double>() < 0) {
-      r.Issue(key, "expected a number at least 0");
+    if (!it->is_number() || !(it->get<double>() >= 0 && it->get<double>() <= max)) {
+      r.Issue(key, "expected a number from 0 to " + std::to_string(static_cast<int64_t>(max)));
       return std::nullopt;
     }
     return static_cast<int64_t>(it->get<double>());
   };
+  constexpr double kMaxStatus = 999;
+  constexpr double kMaxMs = 1e10;  // about 115 days: longer than any attempt
   std::string time = str("time", true);
   if (!time.empty()) {
     if (auto t = ParseUtc(time)) *when = *t;
@@ -111,9 +115,9 @@ bool ReadAttempt(const nlohmann::json& j, LineReader& r, RecordedAttempt* a, int
       kinds.emplace_back(KindName(static_cast<ErrorKind>(k)));
     r.Issue("kind", "unknown kind \"" + a->kind + "\"" + DidYouMean(a->kind, kinds));
   }
-  if (auto s = num("status", false)) a->status = static_cast<int>(*s);
-  if (auto f = num("first_token_ms", false)) a->first_token = Millis(*f);
-  if (auto t = num("total_ms", true)) a->total = Millis(*t);
+  if (auto s = num("status", false, kMaxStatus)) a->status = static_cast<int>(*s);
+  if (auto f = num("first_token_ms", false, kMaxMs)) a->first_token = Millis(*f);
+  if (auto t = num("total_ms", true, kMaxMs)) a->total = Millis(*t);
   if (auto it = j.find("stream"); it != j.end()) {
     if (it->is_boolean()) a->stream = it->get<bool>();
     else r.Issue("stream", "expected a boolean");

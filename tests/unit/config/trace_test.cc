@@ -254,6 +254,7 @@ TEST_CASE("bad record lines are reported with file:line and key") {
       R"({"time":"2026-12-06T17:03:04.120Z","deployment":"a","kind":"ok","total_ms":5}
 not json
 {"time":"yesterday","deployment":"a","knd":"ok","kind":"server_eror","total_ms":-1}
+{"time":"2026-12-06T17:03:05Z","deployment":"a","kind":"ok","status":6.6e41,"total_ms":1e300}
 )",
       "run.jsonl");
   REQUIRE_FALSE(r.ok());
@@ -263,7 +264,9 @@ not json
       "run.jsonl:3: time: invalid time \"yesterday\" (use RFC 3339 UTC, e.g. "
       "\"2026-12-06T17:03:04.120Z\")",
       "run.jsonl:3: kind: unknown kind \"server_eror\" (did you mean \"server_error\"?)",
-      "run.jsonl:3: total_ms: expected a number at least 0",
+      "run.jsonl:3: total_ms: expected a number from 0 to 10000000000",
+      "run.jsonl:4: status: expected a number from 0 to 999",
+      "run.jsonl:4: total_ms: expected a number from 0 to 10000000000",
   };
   CHECK(IssueStrings(r.error()) == want);
 }
