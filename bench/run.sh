@@ -58,6 +58,8 @@ WORK=$(mktemp -d /tmp/detour-bench.XXXXXX)
 PIDS=()
 
 log() { echo "bench: $*" >&2; }
+# shellcheck source=bench/lib.sh
+source "$BENCH/lib.sh"
 die() { log "error: $*"; exit 1; }
 
 cleanup() {
@@ -87,21 +89,6 @@ build() {
   cmake --build "$BUILD" -j2 --target detour fake_upstream bench_latency_client bench_streams_client \
     >"$WORK/build.log" 2>&1 ||
     { tail -30 "$WORK/build.log" >&2; die "build failed"; }
-}
-
-# --- process helpers ---------------------------------------------------------------------
-status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }  # pid field
-threads_of() { awk '$1 == "Threads:" {print $2}' "/proc/$1/status"; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # utime + stime (no spaces in comm)
-# Waits (10 s) for a line matching a regex in a file; prints the first match.
-wait_line() {
-  local file=$1 re=$2 pid=$3
-  for _ in $(seq 100); do
-    if grep -Eq "$re" "$file" 2>/dev/null; then grep -Em1 "$re" "$file"; return 0; fi
-    kill -0 "$pid" 2>/dev/null || { cat "$file" >&2; die "process $pid exited early"; }
-    sleep 0.1
-  done
-  die "timed out waiting for /$re/ in $file"
 }
 
 start_fake() {  # name script_json -> sets FAKE_PID, FAKE_PORT
@@ -179,51 +166,16 @@ EOF
     sed -E 's|.*127\.0\.0\.1:([0-9]+).*|\1|')
 }
 
-free_port() {
-  node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'
-}
-
-# nginx as a plain reverse proxy: one worker, upstream keep-alive, no buffering of streams
-# (what a gateway must do), access log off. One port per upstream, since nginx does not
-# read the JSON body to route by model. -> NGINX_PID (master), NGINX_WORKER, NGX_REPLY_PORT,
+# The floor (bench/lib.sh), one port per fake. -> NGINX_PID, NGINX_WORKER, NGX_REPLY_PORT,
 # NGX_STREAM_PORT
 start_nginx() {
   NGX_REPLY_PORT=$(free_port); NGX_STREAM_PORT=$(free_port)
-  mkdir -p "$WORK/nginx/logs"
-  cat >"$WORK/nginx/nginx.conf" <<NGINXCONF
-daemon off;
-master_process on;
-worker_processes 1;
-worker_rlimit_nofile 65536;
-error_log $WORK/nginx/error.log warn;
-pid $WORK/nginx/nginx.pid;
-events { worker_connections 16384; multi_accept on; }
-http {
-  access_log off;
-  client_body_temp_path $WORK/nginx/body;
-  proxy_temp_path $WORK/nginx/proxy;
-  upstream reply { server 127.0.0.1:$REPLY_PORT; keepalive 128; }
-  upstream stream { server 127.0.0.1:$STREAM_PORT; keepalive 128; }
-  proxy_http_version 1.1;
-  proxy_set_header Connection "";
-  proxy_buffering off;
-  proxy_read_timeout 120s;
-  keepalive_requests 1000000;
-  server { listen 127.0.0.1:$NGX_REPLY_PORT; location / { proxy_pass http://reply; } }
-  server { listen 127.0.0.1:$NGX_STREAM_PORT; location / { proxy_pass http://stream; } }
-}
-NGINXCONF
-  local bin; bin=$(command -v nginx || echo /usr/sbin/nginx)
-  "$bin" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" 2>"$WORK/nginx/stderr" &
-  NGINX_PID=$!
-  PIDS+=("$NGINX_PID")
+  start_nginx_floor "$WORK/nginx" "$REPLY_PORT:$NGX_REPLY_PORT" "$STREAM_PORT:$NGX_STREAM_PORT"
   for _ in $(seq 100); do
-    [[ $(post "$NGX_REPLY_PORT" m 2>/dev/null) == 200 ]] && break
-    kill -0 "$NGINX_PID" 2>/dev/null || { cat "$WORK/nginx/stderr" "$WORK/nginx/error.log" >&2; die "nginx exited"; }
+    [[ $(post "$NGX_REPLY_PORT" m 2>/dev/null) == 200 ]] && return 0
     sleep 0.1
   done
-  NGINX_WORKER=$(pgrep -P "$NGINX_PID" | head -1)
-  [[ -n $NGINX_WORKER ]] || die "no nginx worker process"
+  die "nginx does not answer on :$NGX_REPLY_PORT"
 }
 
 post() {  # port model [stream]

@@ -24,21 +24,12 @@ cleanup() {
 }
 trap cleanup EXIT
 die() { echo "streams_knee: $*" >&2; exit 1; }
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
 for t in detour bench_streams_client; do [[ -x $BUILD/$t ]] || die "$BUILD/$t missing (run bench/run.sh once)"; done
 command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || die "nginx not found (scripts/setup.sh --bench)"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-
-wait_line() {  # file regex pid -> the first matching line
-  for _ in $(seq 200); do
-    grep -Em1 "$2" "$1" 2>/dev/null && return 0
-    kill -0 "$3" 2>/dev/null || die "process $3 exited: $(cat "$1")"
-    sleep 0.05
-  done
-  die "timed out waiting for /$2/ in $1"
-}
-free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 cat >"$WORK/trace.toml" <<EOF
 name = "knee"
@@ -73,35 +64,7 @@ GW_PORT=$(wait_line "$WORK/detour.err" 'listening on http://127\.0\.0\.1:[0-9]+'
   sed -E 's|.*127\.0\.0\.1:([0-9]+).*|\1|')
 
 NGX_PORT=$(free_port)
-mkdir -p "$WORK/nginx/logs"
-cat >"$WORK/nginx/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-worker_rlimit_nofile 65536;
-error_log $WORK/nginx/error.log warn;
-pid $WORK/nginx/nginx.pid;
-events { worker_connections 16384; multi_accept on; }
-http {
-  access_log off;
-  client_body_temp_path $WORK/nginx/body;
-  proxy_temp_path $WORK/nginx/proxy;
-  upstream stream { server 127.0.0.1:$SIM_PORT; keepalive 128; }
-  proxy_http_version 1.1;
-  proxy_set_header Connection "";
-  proxy_buffering off;
-  proxy_read_timeout 120s;
-  server { listen 127.0.0.1:$NGX_PORT; location / { proxy_pass http://stream; } }
-}
-EOF
-"$(command -v nginx || echo /usr/sbin/nginx)" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" 2>"$WORK/nginx/stderr" &
-NGINX=$!; PIDS+=("$NGINX")
-NGINX_WORKER=
-for _ in $(seq 100); do
-  NGINX_WORKER=$(pgrep -P "$NGINX" | head -1 || true)
-  [[ -n $NGINX_WORKER ]] && break
-  sleep 0.05
-done
-[[ -n $NGINX_WORKER ]] || die "no nginx worker"
+start_nginx_floor "$WORK/nginx" "$SIM_PORT:$NGX_PORT"
 
 run() {  # port model streams -> p99 (ms) on stdout
   "$BUILD/bench_streams_client" --port "$1" --model "$2" --streams "$3" --expect 64 --ramp-ms "$3" \

@@ -11,23 +11,15 @@
 #include <mutex>
 #include <thread>
 
+#include "unit/util/fiber_test_util.h"
 #include "util/fiber.h"
 #include "util/fiber_defer.h"
 
 using namespace std::chrono_literals;
 namespace fiber = detour::fiber;
+using fibertest::WaitUntil;
 
 namespace {
-
-template <class Pred>
-bool WaitUntil(Pred pred, std::chrono::milliseconds limit = 5000ms) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > end) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
 
 // Counts its runs; optionally checks a mutex is free when it runs.
 struct Hook final : fiber::BeforeBlock {

@@ -10,23 +10,14 @@
 #include <mutex>
 #include <thread>
 
+#include "unit/util/fiber_test_util.h"
 #include "util/fiber.h"
 
 using namespace std::chrono_literals;
 namespace fiber = detour::fiber;
+using fibertest::WaitUntil;
 
 namespace {
-
-// Waits (bounded) until pred holds on an ordinary thread.
-template <class Pred>
-bool WaitUntil(Pred pred, std::chrono::milliseconds limit = 5000ms) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > end) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
 
 long long MsSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t)
