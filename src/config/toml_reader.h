@@ -72,7 +72,7 @@ class TomlReader {
   void WrongType(const toml::node& n, const std::string& path, const char* expected);
 
   std::string file_;
-  const EnvLookup& env_;
+  EnvLookup env_;  // a copy: callers may pass a temporary (ProcessEnv())
   LoadState* state_;
   std::vector<EnvMiss>* miss_sink_ = nullptr;
 };

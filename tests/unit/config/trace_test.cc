@@ -113,6 +113,16 @@ TEST_CASE("every fault kind has its trace name") {
   }
 }
 
+TEST_CASE("a trace's strings expand ${VAR:-default} from the process environment") {
+  // The reader keeps its own copy of the environment lookup (it once held a reference to
+  // a temporary: ASan's stack-use-after-scope, found by the trace fuzzer).
+  Trace t = TraceOk("duration = \"1m\"\n[[faults]]\n"
+                    "target = \"${DETOUR_TRACE_TEST_UNSET_VAR:-provider:openai}\"\nkind = \"hang\"\n");
+  REQUIRE(t.faults.size() == 1);
+  CHECK(t.faults[0].target.kind == FaultTarget::Kind::kProvider);
+  CHECK(t.faults[0].target.name == "openai");
+}
+
 TEST_CASE("defaults: http_error is 500, rate_limit is 429") {
   Trace t = TraceOk(R"(duration = 60
 [[faults]]
