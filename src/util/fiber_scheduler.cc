@@ -3,6 +3,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -10,8 +11,6 @@
 namespace detour::fiber {
 namespace {
 
-constexpr size_t kStackBytes = 512 * 1024;  // virtual; only touched pages cost memory
-constexpr size_t kSpareStacks = 64;
 constexpr size_t kNoTimer = static_cast<size_t>(-1);
 
 thread_local Scheduler* t_sched = nullptr;
@@ -81,7 +80,9 @@ void Scheduler::Loop() {
   for (;;) {
     DrainInbox();
     RunReady();
-    FireTimers();
+    auto now = Clock::now();
+    FireTimers(now);
+    stacks_.MaybeTrim(now);
     PollEvents(ready_.empty());
   }
 }
@@ -119,7 +120,7 @@ void Scheduler::DrainInbox() {
 
 void Scheduler::Start(Fiber* f) {
   f->sched = this;
-  f->stack = TakeStack();
+  f->stack = stacks_.Take();
   detail::MakeContext(&f->ctx, f->stack, FiberEntry, f);
   f->state = Fiber::State::kReady;
   ready_.push_back(f);
@@ -148,7 +149,7 @@ void Scheduler::Resume(Fiber* f) {
   }
   if (f->state == Fiber::State::kDone) {
     detail::DestroyContext(&f->ctx);
-    GiveStack(f->stack);
+    stacks_.Give(f->stack);
     delete f;
   }
 }
@@ -171,7 +172,7 @@ void Scheduler::PollEvents(bool may_block) {
   int timeout = 0;
   if (may_block) {
     sleeping_.store(true);
-    timeout = inbox_size_.load() ? 0 : TimeoutMs();
+    timeout = inbox_size_.load() ? 0 : TimeoutMs(Clock::now());
   }
   epoll_event events[256];
   int n = ::epoll_wait(epfd_, events, 256, timeout);
@@ -224,16 +225,18 @@ void Scheduler::Unregister(int fd) { ::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullp
 // --- timers: a min-heap whose entries know their index, so a wait that ends early
 // removes its timer instead of leaving it behind until it expires.
 
-int Scheduler::TimeoutMs() const {
-  if (timers_.empty()) return -1;
-  auto left = timers_.front().at - Clock::now();
+int Scheduler::TimeoutMs(TimePoint now) const {
+  // The next timer, or the stack pool's next trim (only while it holds a surplus).
+  TimePoint next = stacks_.NextTrim();
+  if (!timers_.empty()) next = std::min(next, timers_.front().at);
+  if (next == TimePoint::max()) return -1;
+  auto left = next - now;
   if (left <= Clock::duration::zero()) return 0;
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(left).count();
   return static_cast<int>(std::min<int64_t>((us + 999) / 1000, 1 << 30));
 }
 
-void Scheduler::FireTimers() {
-  auto now = Clock::now();
+void Scheduler::FireTimers(TimePoint now) {
   while (!timers_.empty() && timers_.front().at <= now) {
     Fiber* f = timers_.front().fiber;
     HeapRemove(0);
@@ -289,18 +292,6 @@ void Scheduler::HeapRemove(size_t i) {
     SiftDown(i);
     SiftUp(i);
   }
-}
-
-detail::Stack Scheduler::TakeStack() {
-  if (spare_stacks_.empty()) return detail::AllocateStack(kStackBytes);
-  detail::Stack s = spare_stacks_.back();
-  spare_stacks_.pop_back();
-  return s;
-}
-
-void Scheduler::GiveStack(detail::Stack s) {
-  if (spare_stacks_.size() < kSpareStacks) spare_stacks_.push_back(s);
-  else detail::FreeStack(s);
 }
 
 }  // namespace detour::fiber

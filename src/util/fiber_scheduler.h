@@ -16,6 +16,7 @@
 #include "util/fiber.h"
 #include "util/fiber_context.h"
 #include "util/fiber_defer.h"
+#include "util/fiber_stack_pool.h"
 
 namespace detour::fiber {
 
@@ -66,16 +67,14 @@ class Scheduler {
   void Resume(Fiber* f);
   void RunReady();
   void DrainInbox();
-  void FireTimers();
+  void FireTimers(TimePoint now);
   void PollEvents(bool may_block);
   void OnEvent(const epoll_event& ev);
-  int TimeoutMs() const;
+  int TimeoutMs(TimePoint now) const;
   void HeapSwap(size_t a, size_t b);
   void SiftUp(size_t i);
   void SiftDown(size_t i);
   void HeapRemove(size_t i);
-  detail::Stack TakeStack();
-  void GiveStack(detail::Stack s);
 
   const int index_;
   int epfd_ = -1;
@@ -90,7 +89,7 @@ class Scheduler {
     Fiber* fiber;
   };
   std::vector<Timer> timers_;
-  std::vector<detail::Stack> spare_stacks_;
+  detail::StackPool stacks_{detail::StackPool::Limits{}};
 
   std::mutex inbox_mu_;
   std::vector<Fiber*> inbox_;
