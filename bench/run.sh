@@ -12,7 +12,8 @@
 # Tunables (env): BENCH_BUILD_DIR, BENCH_LAT_REQUESTS (2000), BENCH_LAT_BLOCK (100),
 # BENCH_LAT_WARMUP (200), BENCH_WRK_SECONDS (4), BENCH_WRK_ROUNDS (4),
 # BENCH_WRK_CONNS_LIST ("16 64"), BENCH_WRK_THREADS (2), BENCH_STREAMS (1000),
-# BENCH_DELTAS (64), BENCH_CHUNK_MS (20), BENCH_STREAM_TIMEOUT_MS (60000),
+# BENCH_DELTAS (64), BENCH_CHUNK_MS (40: a stream's tokens are this far apart),
+# BENCH_FIRST_TOKEN_MS (20: the upstream's median first token), BENCH_STREAM_TIMEOUT_MS (60000),
 # BENCH_STREAM_RAMP_MS (1000: stream i starts at i * ramp / N), BENCH_NGINX
 # (1; 0 skips the nginx arm), BENCH_STRICT (1: exit 1 when a target is missed),
 # BENCH_DETOUR_THREADS (0: detour's server.threads, one scheduler thread per core, its
@@ -44,7 +45,12 @@ DETOUR_THREADS=${BENCH_DETOUR_THREADS:-0}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
 STREAMS=${BENCH_STREAMS:-1000}
 DELTAS=${BENCH_DELTAS:-64}
-CHUNK_MS=${BENCH_CHUNK_MS:-20}
+# 1000 streams of 25 tokens/s: 25,000 relayed events/s, what this 2-core machine carries
+# with the load generator and the upstream on it too. At 50 tokens/s (50,000 events/s) it
+# saturates whatever proxy sits in the middle (nginx adds 100+ ms): bench/streams_knee.sh
+# measures that regime, bench/README.md has the figures.
+CHUNK_MS=${BENCH_CHUNK_MS:-40}
+FIRST_TOKEN_MS=${BENCH_FIRST_TOKEN_MS:-20}
 STREAM_TIMEOUT_MS=${BENCH_STREAM_TIMEOUT_MS:-60000}
 STREAM_RAMP_MS=${BENCH_STREAM_RAMP_MS:-1000}
 STATE=${BENCH_STATE:-memory}
@@ -102,13 +108,13 @@ start_fake() {  # name script_json -> sets FAKE_PID, FAKE_PORT
 }
 
 # The streaming upstream: `detour sim` with a fault-free trace, DELTAS tokens CHUNK_MS
-# apart, the first after about CHUNK_MS (log-normal spread). Fibers, not a thread per
+# apart, the first after about FIRST_TOKEN_MS (log-normal spread). Fibers, not a thread per
 # connection: the fake upstream's 1000 threads took more CPU than the proxies they fed,
 # and the machine's saturation, not the proxy, set the first-token times. -> STREAM_PORT
 start_stream_sim() {
   cat >"$WORK/streams_trace.toml" <<EOF
 name = "bench-streams"
-description = "no faults: $DELTAS tokens ${CHUNK_MS} ms apart (bench/run.sh streams phase)"
+description = "no faults: $DELTAS tokens ${CHUNK_MS} ms apart, the first after ${FIRST_TOKEN_MS} ms (bench/run.sh streams phase)"
 duration = "24h"
 [traffic]
 rate = 1.0
@@ -116,7 +122,7 @@ stream = 1.0
 prompt_tokens = 10
 completion_tokens = $DELTAS
 [baseline]
-first_token = "${CHUNK_MS}ms"
+first_token = "${FIRST_TOKEN_MS}ms"
 tokens_per_second = $((1000 / CHUNK_MS))
 error_rate = 0
 EOF
@@ -394,7 +400,7 @@ main() {
 
   local clk; clk=$(getconf CLK_TCK)
   node "$BENCH/report.mjs" --work "$WORK" --out "$RESULTS/$OUT_NAME" --clk-tck "$clk" \
-    --config "{\"lat_requests\": $LAT_REQUESTS, \"lat_block\": $LAT_BLOCK, \"wrk_seconds\": $WRK_SECONDS, \"wrk_rounds\": $WRK_ROUNDS, \"wrk_conns\": [${WRK_CONNS_LIST// /, }], \"nginx\": $NGINX, \"state\": \"$STATE\", \"translation\": $TRANSLATION, \"rpm\": \"$RPM\", \"wrk_threads\": $WRK_THREADS, \"streams\": $STREAMS, \"deltas\": $DELTAS, \"chunk_ms\": $CHUNK_MS, \"stream_ramp_ms\": $STREAM_RAMP_MS, \"detour_threads\": $DETOUR_THREADS, \"nproc\": $(nproc), \"detour_commit\": \"$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)\"}" \
+    --config "{\"lat_requests\": $LAT_REQUESTS, \"lat_block\": $LAT_BLOCK, \"wrk_seconds\": $WRK_SECONDS, \"wrk_rounds\": $WRK_ROUNDS, \"wrk_conns\": [${WRK_CONNS_LIST// /, }], \"nginx\": $NGINX, \"state\": \"$STATE\", \"translation\": $TRANSLATION, \"rpm\": \"$RPM\", \"wrk_threads\": $WRK_THREADS, \"streams\": $STREAMS, \"deltas\": $DELTAS, \"chunk_ms\": $CHUNK_MS, \"first_token_ms\": $FIRST_TOKEN_MS, \"stream_ramp_ms\": $STREAM_RAMP_MS, \"detour_threads\": $DETOUR_THREADS, \"nproc\": $(nproc), \"detour_commit\": \"$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)\"}" \
     ${BENCH_STRICT:+--strict}
 }
 

@@ -3,18 +3,21 @@
 # stops measuring the proxy and starts measuring the machine.
 #   bench/streams_knee.sh            # BENCH_KNEE_STREAMS="500 700 1000"
 # For each stream count N (started over N ms, so one new stream per millisecond as in
-# run.sh; 64 tokens 20 ms apart from `detour sim`), runs bench_streams_client straight at
+# run.sh; 64 tokens BENCH_CHUNK_MS apart from `detour sim`, 20 ms by default: twice
+# run.sh's event rate, the regime where the 2-core machine saturates), runs bench_streams_client straight at
 # the simulator, through detour and through nginx (one worker, upstream keep-alive, no
 # buffering), and prints each proxy's added first-token p99 (its p99 minus the direct p99)
 # and the CPU time it burned (user+system, from /proc/PID/stat). Every process it starts
 # is stopped on exit. Tunables: BENCH_BUILD_DIR, BENCH_KNEE_STREAMS, BENCH_DETOUR_THREADS
-# (0 = one per core, detour's default).
+# (0 = one per core, detour's default), BENCH_CHUNK_MS (20), BENCH_FIRST_TOKEN_MS (20).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BENCH_BUILD_DIR:-$ROOT/build-bench}
 COUNTS=${BENCH_KNEE_STREAMS:-500 700 1000}
 THREADS=${BENCH_DETOUR_THREADS:-0}
+CHUNK_MS=${BENCH_CHUNK_MS:-20}
+FIRST_TOKEN_MS=${BENCH_FIRST_TOKEN_MS:-20}
 WORK=$(mktemp -d)
 PIDS=()
 cleanup() {
@@ -33,7 +36,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 cat >"$WORK/trace.toml" <<EOF
 name = "knee"
-description = "no faults: 64 tokens 20 ms apart"
+description = "no faults: 64 tokens $CHUNK_MS ms apart"
 duration = "24h"
 [traffic]
 rate = 1.0
@@ -41,8 +44,8 @@ stream = 1.0
 prompt_tokens = 10
 completion_tokens = 64
 [baseline]
-first_token = "20ms"
-tokens_per_second = 50
+first_token = "${FIRST_TOKEN_MS}ms"
+tokens_per_second = $((1000 / CHUNK_MS))
 error_rate = 0
 EOF
 "$BUILD/detour" sim --trace "$WORK/trace.toml" --listen 127.0.0.1:0 >"$WORK/sim.out" 2>"$WORK/sim.err" &
