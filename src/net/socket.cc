@@ -102,10 +102,16 @@ IoStatus Socket::ReadSome(char* buf, size_t cap, size_t* n, fiber::TimePoint unt
 }
 
 IoStatus Socket::ReadAppend(std::string& buf, fiber::TimePoint until) {
-  char chunk[16 * 1024];
+  // One scratch buffer per thread, not 16 KB on the caller's stack: a stack buffer put
+  // every wait inside the read 16 KB deeper into each fiber's stack, so each stream event
+  // touched pages of its own stack that nothing else used (a thousand streams, a thousand
+  // sets of cold pages; with page-table isolation every system call flushes the TLB).
+  // Fibers on one thread may share it because none waits between its read into the
+  // buffer and the append out of it (a read that waits has put nothing in it yet).
+  thread_local char scratch[16 * 1024];
   size_t n = 0;
-  IoStatus st = ReadSome(chunk, sizeof chunk, &n, until);
-  if (st == IoStatus::kOk) buf.append(chunk, n);
+  IoStatus st = ReadSome(scratch, sizeof scratch, &n, until);
+  if (st == IoStatus::kOk) buf.append(scratch, n);
   return st;
 }
 

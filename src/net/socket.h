@@ -38,7 +38,8 @@ class Socket {
                     std::string* why);
 
   // Reads what is available, waiting until something is (or `until`), and appends it to
-  // `buf` (through a stack buffer: a string grown by 16 KB per read would be zero-filled).
+  // `buf` (through a per-thread scratch buffer: a string grown by 16 KB per read would be
+  // zero-filled, and a stack buffer spreads every fiber's waits over more pages).
   IoStatus ReadAppend(std::string& buf, fiber::TimePoint until);
   // Writes everything, waiting while the socket buffer is full.
   IoStatus WriteAll(std::string_view data, fiber::TimePoint until);
