@@ -1,9 +1,9 @@
 // The walk's hedged attempt (SPEC 9 `[router.hedge]`, core/hedge.h): the attempt runs on
 // a fiber of its own while the walk waits for its first token; when that is late, a
 // hedge to the next-best deployment starts beside it, and the first to claim a first
-// token wins. The winner's claim cancels the loser at once: its flag makes the loser's
-// HttpClient wait give up within its cancel slice, which closes the upstream connection
-// (a canceled exchange never returns to the pool).
+// token wins. The winner's claim cancels the loser at once: its flag ends the loser's
+// HttpClient wait within fiber::kCancelSweep (its scheduler's sweep looks at the flag),
+// which closes the upstream connection (a canceled exchange never returns to the pool).
 #include <memory>
 
 #include "core/walk.h"

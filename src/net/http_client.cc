@@ -21,9 +21,6 @@
 namespace detour::net {
 namespace {
 
-// How often a wait wakes to look at the caller's cancel flag.
-constexpr auto kCancelSlice = std::chrono::milliseconds(20);
-
 struct Callbacks {
   std::function<bool(int status, const Headers& headers)> on_headers;
   std::function<bool(const char* data, size_t size)> on_data;
@@ -81,7 +78,6 @@ class Exchange {
   bool ReadBody(const http1::BodyFraming& framing, bool* reusable);
   bool Deliver(const char* data, size_t size);
   bool Stopped();
-  fiber::TimePoint Until() const;
   void FailWith(Failure what, std::string why);
 
   const Request& req_;
@@ -100,11 +96,6 @@ class Exchange {
   TransportError error_;
 };
 
-fiber::TimePoint Exchange::Until() const {
-  auto at = deadline_.Get();
-  if (req_.cancel) at = std::min(at, fiber::Clock::now() + kCancelSlice);
-  return at;
-}
 
 void Exchange::FailWith(Failure what, std::string why) {
   error_.what = what;
@@ -133,6 +124,7 @@ Expected<int, TransportError> Exchange::Run() {
   }
   conn_ = pool_.Acquire(key_);
   bool reused = conn_ != nullptr;
+  if (reused) conn_->WatchCancel(req_.cancel);
   Step step = Attempt(reused);
   // A pooled connection the server closed just as it was reused fails before any byte
   // comes back: the server never read the request, so it goes once more on a new one.
@@ -147,7 +139,7 @@ Exchange::Step Exchange::Attempt(bool reused) {
   if (!SendRequest()) return reused && error_.what == Failure::kReset ? Step::kStale : Step::kFailed;
   // The answer cannot be there yet: wait before the first read instead of a read that
   // would find nothing (one system call less per exchange). A hint only.
-  conn_->WaitReadable(Until());
+  conn_->WaitReadable(deadline_.Get());
   http1::ResponseHead head;
   size_t consumed = 0;
   if (!ReadHead(&head, &consumed)) {
@@ -170,6 +162,7 @@ Exchange::Step Exchange::Attempt(bool reused) {
   bool reusable = false;
   if (!ReadBody(*framing, &reusable)) return Step::kFailed;
   if (reusable && http1::KeepAlive(head.minor_version, head.headers)) {
+    conn_->WatchCancel(nullptr);  // the flag belongs to this request, not the connection
     pool_.Release(key_, std::move(conn_));
   }
   return Step::kDone;
@@ -188,6 +181,7 @@ bool Exchange::OpenNew() {
     FailWith(Failure::kConnect, why);
     return false;
   }
+  sock->WatchCancel(req_.cancel);  // from the TLS handshake on
   if (url_.scheme == "https") {
     st = sock->StartTls(url_.host, req_.tls_verify, deadline_.Get(), &why);
     if (st == IoStatus::kTimeout) {
@@ -217,12 +211,12 @@ bool Exchange::SendRequest() {
 bool Exchange::ReadMore() {
   for (;;) {
     if (Stopped()) return false;
-    IoStatus st = conn_->ReadAppend(buf_, Until());
+    IoStatus st = conn_->ReadAppend(buf_, deadline_.Get());
     if (st == IoStatus::kOk) {
       got_bytes_ = true;
       return true;
     }
-    if (st == IoStatus::kTimeout) continue;  // a cancel slice, or the deadline: re-check
+    if (st == IoStatus::kTimeout) continue;  // the cancel flag, or the deadline: re-check
     closed_ = st == IoStatus::kClosed;
     FailWith(Failure::kReset, got_headers_ ? "connection closed or reset mid-body"
                                            : "connection closed or reset before a response");

@@ -5,8 +5,11 @@
 // Here every exchange carries a net::Deadline: every wait (connect, TLS, send, each read)
 // ends at it (silent upstream), and every piece of body is checked against it before it
 // is handed on (trickling upstream). The caller may move the deadline while the exchange
-// runs (a stream moves it to now + idle_timeout after every chunk). A cancel flag is
-// looked at every 20 ms while waiting and before every piece.
+// runs (a stream moves it to now + idle_timeout after every chunk). A cancel flag ends
+// every wait of the exchange within fiber::kCancelSweep (20 ms) of being set, and is
+// looked at before every piece. A waiting exchange does not wake to look at the flag:
+// its scheduler's sweep does (util/fiber.h), so a thousand slow streams cost nothing
+// between their chunks.
 //
 // Where it runs: on a fiber (serve) a wait parks the fiber; on a thread (chat, prober,
 // tests) it polls. Pooled connections belong to the scheduler whose fiber opened them.

@@ -88,13 +88,13 @@ bool Socket::IdleAlive() {
 }
 
 IoStatus Socket::WaitReadable(fiber::TimePoint until) {
-  if (io_.Wait(false, until) != fiber::WaitResult::kReady) return IoStatus::kTimeout;
+  if (io_.Wait(false, until, cancel_) != fiber::WaitResult::kReady) return IoStatus::kTimeout;
   drained_ = false;  // this was the wait the next read would have made
   return IoStatus::kOk;
 }
 
 IoStatus Socket::WaitWritable(fiber::TimePoint until) {
-  return io_.Wait(true, until) == fiber::WaitResult::kReady ? IoStatus::kOk : IoStatus::kTimeout;
+  return io_.Wait(true, until, cancel_) == fiber::WaitResult::kReady ? IoStatus::kOk : IoStatus::kTimeout;
 }
 
 IoStatus Socket::ReadSome(char* buf, size_t cap, size_t* n, fiber::TimePoint until) {
@@ -122,7 +122,7 @@ IoStatus Socket::ReadPlain(char* buf, size_t cap, size_t* n, fiber::TimePoint un
   // readiness that arrived meanwhile is remembered by the handle, so nothing is missed;
   // a FIN that came with the data (one edge for both) means the read goes ahead.
   if (drained_ && !io_.HungUp()) {
-    if (io_.Wait(false, until) == fiber::WaitResult::kTimeout) return IoStatus::kTimeout;
+    if (io_.Wait(false, until, cancel_) == fiber::WaitResult::kTimeout) return IoStatus::kTimeout;
   }
   drained_ = false;
   for (;;) {
@@ -135,7 +135,7 @@ IoStatus Socket::ReadPlain(char* buf, size_t cap, size_t* n, fiber::TimePoint un
     if (r == 0) return IoStatus::kClosed;
     if (errno == EINTR) continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK) return IoStatus::kError;
-    if (io_.Wait(false, until) == fiber::WaitResult::kTimeout) return IoStatus::kTimeout;
+    if (io_.Wait(false, until, cancel_) == fiber::WaitResult::kTimeout) return IoStatus::kTimeout;
   }
 }
 
@@ -149,7 +149,7 @@ IoStatus Socket::WriteAll(std::string_view data, fiber::TimePoint until) {
     }
     if (w < 0 && errno == EINTR) continue;
     if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return IoStatus::kError;
-    if (io_.Wait(true, until) == fiber::WaitResult::kTimeout) return IoStatus::kTimeout;
+    if (io_.Wait(true, until, cancel_) == fiber::WaitResult::kTimeout) return IoStatus::kTimeout;
   }
   return IoStatus::kOk;
 }
@@ -181,7 +181,7 @@ IoStatus Socket::WriteParts(std::initializer_list<std::string_view> parts, fiber
     }
     if (w < 0 && errno == EINTR) continue;
     if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK) return IoStatus::kError;
-    if (io_.Wait(true, until) == fiber::WaitResult::kTimeout) return IoStatus::kTimeout;
+    if (io_.Wait(true, until, cancel_) == fiber::WaitResult::kTimeout) return IoStatus::kTimeout;
   }
   return IoStatus::kOk;
 }
@@ -206,7 +206,7 @@ IoStatus Socket::StartTls(const std::string& host, bool verify, fiber::TimePoint
       *why = TlsReason(ssl_);
       return IoStatus::kError;
     }
-    if (io_.Wait(want_write, until) == fiber::WaitResult::kTimeout) return IoStatus::kTimeout;
+    if (io_.Wait(want_write, until, cancel_) == fiber::WaitResult::kTimeout) return IoStatus::kTimeout;
   }
 }
 
@@ -221,7 +221,7 @@ IoStatus Socket::ReadTls(char* buf, size_t cap, size_t* n, fiber::TimePoint unti
     int err = SSL_get_error(ssl_, r);
     if (err == SSL_ERROR_ZERO_RETURN) return IoStatus::kClosed;
     if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
-      if (io_.Wait(err == SSL_ERROR_WANT_WRITE, until) == fiber::WaitResult::kTimeout)
+      if (io_.Wait(err == SSL_ERROR_WANT_WRITE, until, cancel_) == fiber::WaitResult::kTimeout)
         return IoStatus::kTimeout;
       continue;
     }
@@ -240,7 +240,7 @@ IoStatus Socket::WriteTls(std::string_view data, fiber::TimePoint until) {
     }
     int err = SSL_get_error(ssl_, w);
     if (err != SSL_ERROR_WANT_READ && err != SSL_ERROR_WANT_WRITE) return IoStatus::kError;
-    if (io_.Wait(err == SSL_ERROR_WANT_WRITE, until) == fiber::WaitResult::kTimeout)
+    if (io_.Wait(err == SSL_ERROR_WANT_WRITE, until, cancel_) == fiber::WaitResult::kTimeout)
       return IoStatus::kTimeout;
   }
   return IoStatus::kOk;

@@ -1,11 +1,13 @@
 // A non-blocking TCP connection, optionally TLS (client side), whose reads and writes wait
 // through fiber::IoHandle: on a fiber they park it, on a thread they poll. Every wait has
-// a deadline (`until`); callers that also watch a cancel flag pass short slices.
+// a deadline (`until`) and, once WatchCancel gave one, also ends soon after a cancel flag
+// is set (reported as kTimeout: the caller looks at its flag).
 //
 // Ownership: owns the fd (and SSL object); closes on destruction. Not thread-safe: one
 // flow uses a socket at a time, and once used on a fiber it stays on that scheduler.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <initializer_list>
@@ -56,6 +58,10 @@ class Socket {
   bool IdleAlive();
   // Makes the close that follows send a TCP reset instead of an orderly FIN (SO_LINGER 0).
   void ResetOnClose();
+  // From now on every wait also ends (kTimeout) within fiber::kCancelSweep of *cancel
+  // turning true; nullptr stops watching (before the socket goes back to a pool). The
+  // flag must outlive the watching.
+  void WatchCancel(const std::atomic<bool>* cancel) { cancel_ = cancel; }
 
  private:
   IoStatus ReadSome(char* buf, size_t cap, size_t* n, fiber::TimePoint until);
@@ -65,6 +71,7 @@ class Socket {
   fiber::IoHandle io_;
   SSL* ssl_ = nullptr;
   bool drained_ = false;  // plain TCP: the last read emptied the socket
+  const std::atomic<bool>* cancel_ = nullptr;
 };
 
 // Resolves and connects (each address in turn) before `until`. A name lookup on a fiber

@@ -113,13 +113,29 @@ IoHandle::~IoHandle() {
   if (state_.sched) state_.sched->Unregister(fd_);
 }
 
-WaitResult IoHandle::Wait(bool for_write, TimePoint until) {
-  Fiber* f = Scheduler::CurrentFiber();
-  if (!f) {
-    pollfd p{fd_, static_cast<short>(for_write ? POLLOUT : POLLIN), 0};
-    int n = ::poll(&p, 1, PollMs(until));
-    return n > 0 ? WaitResult::kReady : n == 0 ? WaitResult::kTimeout : WaitResult::kReady;
+namespace {
+
+bool IsSet(const std::atomic<bool>* cancel) {
+  return cancel && cancel->load(std::memory_order_relaxed);
+}
+
+// A thread's wait: poll(2), in slices of kCancelSweep while a cancel flag is watched.
+WaitResult PollThread(int fd, bool for_write, TimePoint until, const std::atomic<bool>* cancel) {
+  for (;;) {
+    if (IsSet(cancel)) return WaitResult::kTimeout;
+    TimePoint slice = cancel ? std::min(until, Clock::now() + kCancelSweep) : until;
+    pollfd p{fd, static_cast<short>(for_write ? POLLOUT : POLLIN), 0};
+    int n = ::poll(&p, 1, PollMs(slice));
+    if (n != 0) return WaitResult::kReady;  // ready, or an error the syscall will report
+    if (Clock::now() >= until) return WaitResult::kTimeout;
   }
+}
+
+}  // namespace
+
+WaitResult IoHandle::Wait(bool for_write, TimePoint until, const std::atomic<bool>* cancel) {
+  Fiber* f = Scheduler::CurrentFiber();
+  if (!f) return PollThread(fd_, for_write, until, cancel);
   Scheduler* s = f->sched;
   if (!state_.sched) s->Register(fd_, &state_);
   bool& ready = for_write ? state_.writable : state_.readable;
@@ -133,14 +149,16 @@ WaitResult IoHandle::Wait(bool for_write, TimePoint until) {
     ready = false;
     return WaitResult::kReady;
   }
-  if (Clock::now() >= until) return WaitResult::kTimeout;
+  if (IsSet(cancel) || Clock::now() >= until) return WaitResult::kTimeout;
   Fiber*& slot = for_write ? state_.writer : state_.reader;
   slot = f;
   f->timed_out = false;
   s->AddTimer(f, until);
+  if (cancel) s->WatchCancel(f, cancel);
   s->Park();
   s->CancelTimer(f);
-  if (slot == f) slot = nullptr;  // woken by the timer
+  if (cancel) s->UnwatchCancel(f);
+  if (slot == f) slot = nullptr;  // woken by the timer or the cancel sweep
   // Woken by an edge: that edge was never put in the flag (Scheduler::OnEvent), so one that
   // arrived since stays remembered there.
   return f->timed_out ? WaitResult::kTimeout : WaitResult::kReady;

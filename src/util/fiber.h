@@ -15,6 +15,7 @@
 // does not know about. A fiber stays on the scheduler thread it was spawned on.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -51,6 +52,10 @@ void SleepUntil(TimePoint until);
 
 enum class WaitResult { kReady, kTimeout };
 
+// How soon a wait notices that its cancel flag was set (IoHandle::Wait): at most this
+// long after, whoever set it (another fiber, another thread, a signal handler).
+inline constexpr std::chrono::milliseconds kCancelSweep{20};
+
 // One file descriptor's readiness, for non-blocking sockets. Owned by the socket's owner;
 // used by one flow at a time (one reader and one writer may wait at once). On a fiber the
 // fd is registered (edge-triggered) with the fiber's scheduler on first wait and removed
@@ -67,8 +72,12 @@ class IoHandle {
   // the destructor then skips its EPOLL_CTL_DEL.
   void BeforeClose() { state_.sched = nullptr; }
   // Waits until the fd may be readable (writable) or `until` passes. May return kReady
-  // spuriously (the caller retries its syscall and waits again on EAGAIN).
-  WaitResult Wait(bool for_write, TimePoint until);
+  // spuriously (the caller retries its syscall and waits again on EAGAIN). With `cancel`,
+  // also returns kTimeout within kCancelSweep of *cancel turning true (at once when it
+  // already is): the caller tells a cancel from its deadline by looking at both. A parked
+  // fiber's flag is looked at by its scheduler's periodic sweep, so the wait itself never
+  // wakes just to look; a thread polls in slices of kCancelSweep.
+  WaitResult Wait(bool for_write, TimePoint until, const std::atomic<bool>* cancel = nullptr);
 
   // False only when the fd is registered on a fiber scheduler and no edge has arrived
   // since the last wait consumed one: then the peer has certainly sent nothing (no data,

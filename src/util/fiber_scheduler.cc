@@ -82,6 +82,7 @@ void Scheduler::Loop() {
     RunReady();
     auto now = Clock::now();
     FireTimers(now);
+    SweepCancels(now);
     stacks_.MaybeTrim(now);
     PollEvents(ready_.empty());
   }
@@ -227,7 +228,7 @@ void Scheduler::Unregister(int fd) { ::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullp
 
 int Scheduler::TimeoutMs(TimePoint now) const {
   // The next timer, or the stack pool's next trim (only while it holds a surplus).
-  TimePoint next = stacks_.NextTrim();
+  TimePoint next = std::min(stacks_.NextTrim(), next_sweep_);
   if (!timers_.empty()) next = std::min(next, timers_.front().at);
   if (next == TimePoint::max()) return -1;
   auto left = next - now;
@@ -291,6 +292,48 @@ void Scheduler::HeapRemove(size_t i) {
   if (i < timers_.size()) {
     SiftDown(i);
     SiftUp(i);
+  }
+}
+
+// --- cancel flags: slots swept every kCancelSweep while any is watched.
+
+void Scheduler::WatchCancel(Fiber* f, const std::atomic<bool>* cancel) {
+  if (watched_++ == 0) next_sweep_ = Clock::now() + kCancelSweep;
+  if (free_watch_slots_.empty()) {
+    f->watch_index = cancel_watch_.size();
+    cancel_watch_.push_back({cancel, f});
+    return;
+  }
+  f->watch_index = free_watch_slots_.back();
+  free_watch_slots_.pop_back();
+  cancel_watch_[f->watch_index] = {cancel, f};
+}
+
+void Scheduler::UnwatchCancel(Fiber* f) {
+  size_t i = f->watch_index;
+  if (i == kNoTimer) return;
+  f->watch_index = kNoTimer;
+  cancel_watch_[i] = {nullptr, nullptr};
+  if (--watched_ == 0) {  // all free: start over, so a past peak is not swept forever
+    cancel_watch_.clear();
+    free_watch_slots_.clear();
+    next_sweep_ = TimePoint::max();
+    return;
+  }
+  free_watch_slots_.push_back(i);
+}
+
+void Scheduler::SweepCancels(TimePoint now) {
+  if (now < next_sweep_) return;
+  next_sweep_ = now + kCancelSweep;
+  // Waking only marks fibers ready; each leaves its slot itself when it runs, so the
+  // slots do not change under this loop.
+  for (const Watched& w : cancel_watch_) {
+    if (!w.fiber || !w.flag->load(std::memory_order_relaxed)) continue;
+    if (w.fiber->state != Fiber::State::kParked) continue;
+    CancelTimer(w.fiber);
+    w.fiber->timed_out = true;
+    MakeReady(w.fiber);
   }
 }
 

@@ -30,6 +30,9 @@ struct Fiber {
   // The current wait: a timer (index in the heap, npos when none) and how it ended.
   size_t timer_index = static_cast<size_t>(-1);
   bool timed_out = false;
+  // A wait that also ends once a cancel flag turns true (IoHandle::Wait): its slot in the
+  // scheduler's cancel watch (npos when not watched).
+  size_t watch_index = static_cast<size_t>(-1);
   // Released by the scheduler once this fiber is switched out (CondVar::Wait).
   std::mutex* unlock_after_park = nullptr;
   // Armed by DeferUntilBlocking (util/fiber_defer.h); run before this fiber blocks or ends.
@@ -58,6 +61,12 @@ class Scheduler {
   void YieldCurrent();
   void AddTimer(Fiber* f, TimePoint at);
   void CancelTimer(Fiber* f);
+  // Watches a parked fiber's cancel flag: one sweep every kCancelSweep looks at every
+  // watched flag and wakes (as a timeout) each fiber whose flag is set. One periodic
+  // sweep per scheduler instead of a short timer per waiting fiber: a thousand streams
+  // waiting for their next chunk used to wake every 20 ms each just to look at a flag.
+  void WatchCancel(Fiber* f, const std::atomic<bool>* cancel);
+  void UnwatchCancel(Fiber* f);
   // Registers an fd (edge-triggered, read and write) for an IoHandle's state.
   void Register(int fd, IoHandle::State* state);
   void Unregister(int fd);
@@ -68,6 +77,7 @@ class Scheduler {
   void RunReady();
   void DrainInbox();
   void FireTimers(TimePoint now);
+  void SweepCancels(TimePoint now);
   void PollEvents(bool may_block);
   void OnEvent(const epoll_event& ev);
   int TimeoutMs(TimePoint now) const;
@@ -89,6 +99,16 @@ class Scheduler {
     Fiber* fiber;
   };
   std::vector<Timer> timers_;
+  // Slots never move while watched (a freed slot is reused), so neither watching nor
+  // unwatching touches another fiber, and a sweep reads only the flags themselves.
+  struct Watched {
+    const std::atomic<bool>* flag;
+    Fiber* fiber;  // nullptr: a free slot
+  };
+  std::vector<Watched> cancel_watch_;
+  std::vector<size_t> free_watch_slots_;
+  size_t watched_ = 0;
+  TimePoint next_sweep_ = TimePoint::max();  // max while nothing is watched
   detail::StackPool stacks_{detail::StackPool::Limits{}};
 
   std::mutex inbox_mu_;
