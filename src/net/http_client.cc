@@ -96,7 +96,6 @@ class Exchange {
   TransportError error_;
 };
 
-
 void Exchange::FailWith(Failure what, std::string why) {
   error_.what = what;
   error_.message = url_.Origin() + ": " + why;

@@ -227,7 +227,8 @@ void Scheduler::Unregister(int fd) { ::epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullp
 // removes its timer instead of leaving it behind until it expires.
 
 int Scheduler::TimeoutMs(TimePoint now) const {
-  // The next timer, or the stack pool's next trim (only while it holds a surplus).
+  // The next timer, the next cancel sweep (only while a wait is watched), or the stack
+  // pool's next trim (only while it holds a surplus).
   TimePoint next = std::min(stacks_.NextTrim(), next_sweep_);
   if (!timers_.empty()) next = std::min(next, timers_.front().at);
   if (next == TimePoint::max()) return -1;
