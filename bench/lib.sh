@@ -1,5 +1,5 @@
-# Shared by bench/run.sh and bench/streams_knee.sh (sourced, not run). The caller defines
-# die() and a PIDS array (every process started here is appended, for its cleanup).
+# Shared by bench/run.sh, streams_knee.sh and streams_ab.sh (sourced, not run). The caller
+# defines die() and a PIDS array (every process started here is appended, for its cleanup).
 
 # --- process helpers ---------------------------------------------------------------------
 status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }  # pid field
@@ -14,6 +14,58 @@ wait_line() {
     sleep 0.1
   done
   die "timed out waiting for /$re/ in $file"
+}
+
+# The streaming upstream: `detour sim` with a fault-free trace, DELTAS tokens CHUNK_MS
+# apart, the first after about FIRST_TOKEN_MS (log-normal spread). Fibers, not a thread per
+# connection: the fake upstream's 1000 threads took more CPU than the proxies they fed,
+# and the machine's saturation, not the proxy, set the first-token times.
+#   start_stream_sim DETOUR DIR DELTAS CHUNK_MS FIRST_TOKEN_MS -> STREAM_PID, STREAM_PORT
+start_stream_sim() {
+  local bin=$1 dir=$2 deltas=$3 chunk_ms=$4 first_ms=$5
+  cat >"$dir/streams_trace.toml" <<EOF
+name = "bench-streams"
+description = "no faults: $deltas tokens $chunk_ms ms apart, the first after about $first_ms ms"
+duration = "24h"
+[traffic]
+rate = 1.0
+stream = 1.0
+prompt_tokens = 10
+completion_tokens = $deltas
+[baseline]
+first_token = "${first_ms}ms"
+tokens_per_second = $((1000 / chunk_ms))
+error_rate = 0
+EOF
+  "$bin" sim --trace "$dir/streams_trace.toml" --listen 127.0.0.1:0 >"$dir/streams_sim.out" \
+    2>"$dir/streams_sim.err" &
+  STREAM_PID=$!
+  PIDS+=("$STREAM_PID")
+  STREAM_PORT=$(wait_line "$dir/streams_sim.out" '^openai ' "$STREAM_PID" | sed -E 's|.*127\.0\.0\.1:([0-9]+).*|\1|')
+}
+
+# `detour serve` on a free loopback port, warnings only, its log in LOG.
+#   start_serve DETOUR CONFIG LOG -> SERVE_PID, SERVE_PORT
+start_serve() {
+  "$1" --config "$2" --log-level warn serve --listen 127.0.0.1:0 2>"$3" &
+  SERVE_PID=$!
+  PIDS+=("$SERVE_PID")
+  SERVE_PORT=$(wait_line "$3" 'listening on http://127\.0\.0\.1:[0-9]+' "$SERVE_PID" |
+    sed -E 's|.*127\.0\.0\.1:([0-9]+).*|\1|')
+}
+
+# A config with one deployment, model "s", at the stream simulator.
+#   write_streams_config FILE THREADS SIM_PORT
+write_streams_config() {
+  cat >"$1" <<EOF
+[server]
+threads = $2
+[[deployments]]
+model_name = "s"
+provider = "openai-compatible"
+model = "m"
+api_base = "http://127.0.0.1:$3/v1"
+EOF
 }
 
 free_port() {

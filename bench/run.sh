@@ -107,32 +107,6 @@ start_fake() {  # name script_json -> sets FAKE_PID, FAKE_PORT
   FAKE_PORT=$(wait_line "$WORK/$name.out" '^PORT [0-9]+' "$FAKE_PID" | awk '{print $2}')
 }
 
-# The streaming upstream: `detour sim` with a fault-free trace, DELTAS tokens CHUNK_MS
-# apart, the first after about FIRST_TOKEN_MS (log-normal spread). Fibers, not a thread per
-# connection: the fake upstream's 1000 threads took more CPU than the proxies they fed,
-# and the machine's saturation, not the proxy, set the first-token times. -> STREAM_PORT
-start_stream_sim() {
-  cat >"$WORK/streams_trace.toml" <<EOF
-name = "bench-streams"
-description = "no faults: $DELTAS tokens ${CHUNK_MS} ms apart, the first after ${FIRST_TOKEN_MS} ms (bench/run.sh streams phase)"
-duration = "24h"
-[traffic]
-rate = 1.0
-stream = 1.0
-prompt_tokens = 10
-completion_tokens = $DELTAS
-[baseline]
-first_token = "${FIRST_TOKEN_MS}ms"
-tokens_per_second = $((1000 / CHUNK_MS))
-error_rate = 0
-EOF
-  "$BUILD/detour" sim --trace "$WORK/streams_trace.toml" --listen 127.0.0.1:0 >"$WORK/streams_sim.out" \
-    2>"$WORK/streams_sim.err" &
-  STREAM_PID=$!
-  PIDS+=("$STREAM_PID")
-  STREAM_PORT=$(wait_line "$WORK/streams_sim.out" '^openai ' "$STREAM_PID" | sed -E 's|.*127\.0\.0\.1:([0-9]+).*|\1|')
-}
-
 start_redis() {  # -> sets REDIS_PORT (BENCH_STATE=redis only)
   command -v redis-server >/dev/null || die "redis-server not found (apt-get install redis-server)"
   REDIS_PORT=$(node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")
@@ -164,12 +138,9 @@ EOF
     printf '\n[state]\nbackend = "redis"\nurl = "redis://127.0.0.1:%s/0"\nprefix = "bench:"\n' \
       "$REDIS_PORT" >>"$WORK/detour.toml"
   fi
-  "$BUILD/detour" --config "$WORK/detour.toml" --log-level warn serve --listen 127.0.0.1:0 \
-    2>"$WORK/detour.err" &
-  DETOUR_PID=$!
-  PIDS+=("$DETOUR_PID")
-  GW_PORT=$(wait_line "$WORK/detour.err" 'listening on http://127\.0\.0\.1:[0-9]+' "$DETOUR_PID" |
-    sed -E 's|.*127\.0\.0\.1:([0-9]+).*|\1|')
+  start_serve "$BUILD/detour" "$WORK/detour.toml" "$WORK/detour.err"
+  DETOUR_PID=$SERVE_PID
+  GW_PORT=$SERVE_PORT
 }
 
 # The floor (bench/lib.sh), one port per fake. -> NGINX_PID, NGINX_WORKER, NGX_REPLY_PORT,
@@ -383,7 +354,7 @@ main() {
 
   start_fake reply '{"routes": {"": [{"reply": "hello from the fake upstream"}]}}'
   REPLY_PID=$FAKE_PID REPLY_PORT=$FAKE_PORT
-  start_stream_sim
+  start_stream_sim "$BUILD/detour" "$WORK" "$DELTAS" "$CHUNK_MS" "$FIRST_TOKEN_MS"
   [[ $STATE == redis ]] && start_redis
   start_detour
   log "fake reply :$REPLY_PORT, streams (detour sim) :$STREAM_PORT, detour :$GW_PORT (pid $DETOUR_PID), state $STATE${RPM:+, rpm $RPM}"

@@ -38,40 +38,14 @@ for b in "$1" "$2" "$BUILD/detour" "$BUILD/bench_streams_client"; do
 done
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-cat >"$WORK/trace.toml" <<EOF
-name = "ab"
-description = "no faults: 64 tokens $CHUNK_MS ms apart"
-duration = "24h"
-[traffic]
-rate = 1.0
-stream = 1.0
-prompt_tokens = 10
-completion_tokens = 64
-[baseline]
-first_token = "${FIRST_TOKEN_MS}ms"
-tokens_per_second = $((1000 / CHUNK_MS))
-error_rate = 0
-EOF
-"$BUILD/detour" sim --trace "$WORK/trace.toml" --listen 127.0.0.1:0 >"$WORK/sim.out" 2>"$WORK/sim.err" &
-SIM=$!; PIDS+=("$SIM")
-SIM_PORT=$(wait_line "$WORK/sim.out" '^openai ' "$SIM" | sed -E 's|.*127\.0\.0\.1:([0-9]+).*|\1|')
-
-cat >"$WORK/detour.toml" <<EOF
-[server]
-threads = $THREADS
-[[deployments]]
-model_name = "s"
-provider = "openai-compatible"
-model = "m"
-api_base = "http://127.0.0.1:$SIM_PORT/v1"
-EOF
+start_stream_sim "$BUILD/detour" "$WORK" 64 "$CHUNK_MS" "$FIRST_TOKEN_MS"
+write_streams_config "$WORK/detour.toml" "$THREADS" "$STREAM_PORT"
 declare -a PID PORT
 for i in 0 1; do
   bin=$1; [[ $i == 1 ]] && bin=$2
-  "$bin" --config "$WORK/detour.toml" --log-level warn serve --listen 127.0.0.1:0 2>"$WORK/detour$i.err" &
-  PID[$i]=$!; PIDS+=("$!")
-  PORT[$i]=$(wait_line "$WORK/detour$i.err" 'listening on http://127\.0\.0\.1:[0-9]+' "${PID[$i]}" |
-    sed -E 's|.*127\.0\.0\.1:([0-9]+).*|\1|')
+  start_serve "$bin" "$WORK/detour.toml" "$WORK/detour$i.err"
+  PID[$i]=$SERVE_PID
+  PORT[$i]=$SERVE_PORT
 done
 
 utime_stime() { awk '{print $14, $15}' "/proc/$1/stat"; }

@@ -34,37 +34,12 @@ for t in detour bench_streams_client; do [[ -x $BUILD/$t ]] || die "$BUILD/$t mi
 command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || die "nginx not found (scripts/setup.sh --bench)"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-cat >"$WORK/trace.toml" <<EOF
-name = "knee"
-description = "no faults: 64 tokens $CHUNK_MS ms apart"
-duration = "24h"
-[traffic]
-rate = 1.0
-stream = 1.0
-prompt_tokens = 10
-completion_tokens = 64
-[baseline]
-first_token = "${FIRST_TOKEN_MS}ms"
-tokens_per_second = $((1000 / CHUNK_MS))
-error_rate = 0
-EOF
-"$BUILD/detour" sim --trace "$WORK/trace.toml" --listen 127.0.0.1:0 >"$WORK/sim.out" 2>"$WORK/sim.err" &
-SIM=$!; PIDS+=("$SIM")
-SIM_PORT=$(wait_line "$WORK/sim.out" '^openai ' "$SIM" | sed -E 's|.*127\.0\.0\.1:([0-9]+).*|\1|')
-
-cat >"$WORK/detour.toml" <<EOF
-[server]
-threads = $THREADS
-[[deployments]]
-model_name = "s"
-provider = "openai-compatible"
-model = "m"
-api_base = "http://127.0.0.1:$SIM_PORT/v1"
-EOF
-"$BUILD/detour" --config "$WORK/detour.toml" --log-level warn serve --listen 127.0.0.1:0 2>"$WORK/detour.err" &
-DETOUR=$!; PIDS+=("$DETOUR")
-GW_PORT=$(wait_line "$WORK/detour.err" 'listening on http://127\.0\.0\.1:[0-9]+' "$DETOUR" |
-  sed -E 's|.*127\.0\.0\.1:([0-9]+).*|\1|')
+start_stream_sim "$BUILD/detour" "$WORK" 64 "$CHUNK_MS" "$FIRST_TOKEN_MS"
+SIM_PORT=$STREAM_PORT
+write_streams_config "$WORK/detour.toml" "$THREADS" "$SIM_PORT"
+start_serve "$BUILD/detour" "$WORK/detour.toml" "$WORK/detour.err"
+DETOUR=$SERVE_PID
+GW_PORT=$SERVE_PORT
 
 NGX_PORT=$(free_port)
 start_nginx_floor "$WORK/nginx" "$SIM_PORT:$NGX_PORT"

@@ -12,6 +12,7 @@ namespace detour::fiber {
 namespace {
 
 constexpr size_t kNoTimer = static_cast<size_t>(-1);
+constexpr size_t kNotWatched = static_cast<size_t>(-1);
 
 thread_local Scheduler* t_sched = nullptr;
 thread_local Fiber* t_fiber = nullptr;
@@ -299,7 +300,7 @@ void Scheduler::HeapRemove(size_t i) {
 // --- cancel flags: slots swept every kCancelSweep while any is watched.
 
 void Scheduler::WatchCancel(Fiber* f, const std::atomic<bool>* cancel) {
-  if (watched_++ == 0) next_sweep_ = Clock::now() + kCancelSweep;
+  if (cancel_watch_.size() == free_watch_slots_.size()) next_sweep_ = Clock::now() + kCancelSweep;
   if (free_watch_slots_.empty()) {
     f->watch_index = cancel_watch_.size();
     cancel_watch_.push_back({cancel, f});
@@ -312,16 +313,16 @@ void Scheduler::WatchCancel(Fiber* f, const std::atomic<bool>* cancel) {
 
 void Scheduler::UnwatchCancel(Fiber* f) {
   size_t i = f->watch_index;
-  if (i == kNoTimer) return;
-  f->watch_index = kNoTimer;
+  if (i == kNotWatched) return;
+  f->watch_index = kNotWatched;
   cancel_watch_[i] = {nullptr, nullptr};
-  if (--watched_ == 0) {  // all free: start over, so a past peak is not swept forever
+  free_watch_slots_.push_back(i);
+  // All free: start over, so the slots of a past peak are not swept forever.
+  if (free_watch_slots_.size() == cancel_watch_.size()) {
     cancel_watch_.clear();
     free_watch_slots_.clear();
     next_sweep_ = TimePoint::max();
-    return;
   }
-  free_watch_slots_.push_back(i);
 }
 
 void Scheduler::SweepCancels(TimePoint now) {

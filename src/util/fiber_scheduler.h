@@ -107,7 +107,6 @@ class Scheduler {
   };
   std::vector<Watched> cancel_watch_;
   std::vector<size_t> free_watch_slots_;
-  size_t watched_ = 0;
   TimePoint next_sweep_ = TimePoint::max();  // max while nothing is watched
   detail::StackPool stacks_{detail::StackPool::Limits{}};
 
