@@ -1,6 +1,7 @@
 #include "core/commit_gate.h"
 
 #include "core/route_table.h"
+#include "util/fast_json.h"
 
 namespace detour {
 namespace {
@@ -11,8 +12,20 @@ void SetText(StreamChunk& c, std::string text) {
   c.text = std::move(text);
 }
 
-// Asked of usage chunks and replays only, so a fast-path chunk is rarely parsed for it.
+// Asked of usage chunks and replays only. A chunk the fast path kept as text is read with
+// simdjson (its thread's reused parser: no allocation) instead of being parsed into a DOM;
+// the last "choices" counts, as in the DOM, should a key repeat.
 bool HasChoices(StreamChunk& c) {
+  simdjson::dom::object object;
+  if (!c.raw.empty() && fastjson::Parse(c.raw).get(object) == simdjson::SUCCESS) {
+    bool has = false;
+    for (auto member : object) {
+      if (member.key != "choices") continue;
+      simdjson::dom::array choices;
+      has = member.value.get(choices) == simdjson::SUCCESS && choices.begin() != choices.end();
+    }
+    return has;
+  }
   const Json& data = ChunkJson(c);
   auto it = data.find("choices");
   return it != data.end() && it->is_array() && !it->empty();

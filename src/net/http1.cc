@@ -459,15 +459,18 @@ bool AppendRequestHead(std::string& out, std::string_view method, std::string_vi
   return false;
 }
 
-bool AppendResponseHead(std::string& out, int status, const Headers& h) {
+bool AppendStatusLine(std::string& out, int status) {
   if (status < 100 || status > 599) return false;
-  std::string_view reason = ReasonPhrase(status);
-  size_t mark = out.size();
-  out.reserve(mark + 15 + reason.size() + HeadersSize(h));
   char code[4];
   std::to_chars(code, code + 3, status);
-  out.append("HTTP/1.1 ", 9).append(code, 3).append(" ", 1).append(reason).append("\r\n", 2);
-  if (AppendHeaderLines(out, h)) return true;
+  out.append("HTTP/1.1 ", 9).append(code, 3).append(" ", 1).append(ReasonPhrase(status)).append("\r\n", 2);
+  return true;
+}
+
+bool AppendResponseHead(std::string& out, int status, const Headers& h) {
+  size_t mark = out.size();
+  out.reserve(mark + 40 + HeadersSize(h));
+  if (AppendStatusLine(out, status) && AppendHeaderLines(out, h)) return true;
   out.resize(mark);
   return false;
 }

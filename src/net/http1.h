@@ -147,6 +147,7 @@ bool AppendResponseHead(std::string& out, int status, const Headers& h);
 // copying them into one Headers (it ends the head with "\r\n" itself). Same guard; a
 // false return leaves out unchanged.
 bool AppendRequestLine(std::string& out, std::string_view method, std::string_view target);
+bool AppendStatusLine(std::string& out, int status);  // false (out unchanged) outside 100-599
 bool AppendHeaderLine(std::string& out, std::string_view name, std::string_view value);
 
 }  // namespace detour::net::http1

@@ -22,7 +22,8 @@ namespace detour::net {
 namespace {
 
 struct Callbacks {
-  std::function<bool(int status, const Headers& headers)> on_headers;
+  // The headers are the callee's to take (moved from): the exchange is done with them.
+  std::function<bool(int status, Headers& headers)> on_headers;
   std::function<bool(const char* data, size_t size)> on_data;
 };
 
@@ -154,13 +155,14 @@ Exchange::Step Exchange::Attempt(bool reused) {
     return Step::kFailed;
   }
   status_ = head.status;
+  bool keep_alive = http1::KeepAlive(head.minor_version, head.headers);
   if (!cb_.on_headers(head.status, head.headers)) {
     FailWith(Failure::kCanceled, "canceled");
     return Step::kFailed;
   }
   bool reusable = false;
   if (!ReadBody(*framing, &reusable)) return Step::kFailed;
-  if (reusable && http1::KeepAlive(head.minor_version, head.headers)) {
+  if (reusable && keep_alive) {
     conn_->WatchCancel(nullptr);  // the flag belongs to this request, not the connection
     pool_.Release(key_, std::move(conn_));
   }
@@ -348,9 +350,9 @@ class Client : public HttpClient {
   Expected<Response, TransportError> Send(const Request& req) override {
     Response response;
     Callbacks cb;
-    cb.on_headers = [&](int status, const Headers& headers) {
+    cb.on_headers = [&](int status, Headers& headers) {
       response.status = status;
-      response.headers = headers;
+      response.headers = std::move(headers);
       return true;
     };
     cb.on_data = [&](const char* data, size_t size) {
@@ -364,7 +366,7 @@ class Client : public HttpClient {
 
   Expected<int, TransportError> Stream(const Request& req, StreamHandler& handler) override {
     Callbacks cb;
-    cb.on_headers = [&](int status, const Headers& headers) {
+    cb.on_headers = [&](int status, Headers& headers) {
       return handler.OnHeaders(status, headers);
     };
     cb.on_data = [&](const char* data, size_t size) { return handler.OnData(data, size); };

@@ -69,7 +69,10 @@ using DeferredResponse = std::function<void(ResponseWriter&)>;
 struct ServerResponse {
   int status = 200;
   Headers headers;
-  std::string content_type = "application/json";
+  // A literal, or other text that outlives the response; empty sends no Content-Type. A
+  // view, not a string: "application/json" is one byte past the short-string buffer, and
+  // its copy was an allocation on every response.
+  std::string_view content_type = "application/json";
   std::string body;
   BodySource stream;  // when set, `body` is ignored and the body is sent chunked
   // When set, nothing else here is sent: this writes the whole response (above).

@@ -1,5 +1,6 @@
 #include "net/response_writers.h"
 
+#include <charconv>
 #include <exception>
 #include <string>
 
@@ -126,16 +127,38 @@ bool DeferredWriter::Answer(ServerResponse& res) {
 
 }  // namespace
 
-bool SendResponseHead(Socket& sock, ServerResponse& res, bool keep_alive, bool chunked,
+namespace {
+
+// The status line, the handler's headers and the framing, written straight into `out`: one
+// allocation for the whole head (pushing the framing onto res.headers cost two or three
+// more per response, the vector's growth and the content type's copy). false, with a
+// partial `out`, when a header would inject.
+bool AppendHead(std::string& out, const ServerResponse& res, bool keep_alive, bool chunked,
+                size_t body_size) {
+  if (!http1::AppendStatusLine(out, res.status)) return false;
+  for (const auto& [name, value] : res.headers)
+    if (!http1::AppendHeaderLine(out, name, value)) return false;
+  if (!res.content_type.empty() && !http1::AppendHeaderLine(out, "Content-Type", res.content_type))
+    return false;
+  if (chunked) {
+    out.append("Transfer-Encoding: chunked\r\n");
+  } else {
+    char digits[24];
+    auto end = std::to_chars(digits, digits + sizeof digits, body_size).ptr;
+    out.append("Content-Length: ").append(digits, end).append("\r\n", 2);
+  }
+  if (!keep_alive) out.append("Connection: close\r\n");
+  out.append("\r\n", 2);
+  return true;
+}
+
+}  // namespace
+
+bool SendResponseHead(Socket& sock, const ServerResponse& res, bool keep_alive, bool chunked,
                       std::string_view body) {
-  Headers& h = res.headers;  // the response is ours to consume: framing goes in with it
-  if (!res.content_type.empty()) h.emplace_back("Content-Type", res.content_type);
-  if (chunked) h.emplace_back("Transfer-Encoding", "chunked");
-  else h.emplace_back("Content-Length", std::to_string(body.size()));
-  if (!keep_alive) h.emplace_back("Connection", "close");
   std::string out;
   out.reserve(256);
-  if (!http1::AppendResponseHead(out, res.status, h)) {
+  if (!AppendHead(out, res, keep_alive, chunked, body.size())) {
     // A handler produced a header that cannot be sent: a bug, not the client's fault.
     log::Error("a " + std::to_string(res.status) + " response has a header that cannot be sent");
     out.clear();
@@ -171,7 +194,7 @@ bool RespondDeferred(Socket& sock, ServerResponse& res, bool keep_alive) {
   if (!w.begun()) {
     ServerResponse error;
     error.status = 500;
-    error.content_type.clear();
+    error.content_type = {};
     SendResponseHead(sock, error, false, false, {});
     return false;
   }

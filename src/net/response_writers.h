@@ -17,8 +17,9 @@ inline constexpr auto kServerIoTimeout = std::chrono::seconds(30);  // a stalled
 
 // The status line and headers (Content-Length for `body`, or chunked framing), and the
 // body with them in one write. A header that cannot be sent is a handler's bug: a 500.
-// Consumes res.headers (framing headers are added to them).
-bool SendResponseHead(Socket& sock, ServerResponse& res, bool keep_alive, bool chunked, std::string_view body);
+// res is left as it was (the framing goes straight into the head's bytes).
+bool SendResponseHead(Socket& sock, const ServerResponse& res, bool keep_alive, bool chunked,
+                      std::string_view body);
 
 // res.stream: the head at once (a streaming client learns the status at commit), then the
 // source's pieces, then the last chunk unless the source cut the body or a write failed.

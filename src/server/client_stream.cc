@@ -24,7 +24,11 @@ class ClientSink final : public StreamConsumer {
     AddRouteHeaders(route, attempts, head);
     return Alive(w_.Begin(head));
   }
-  bool OnChunk(StreamChunk& c) override { return Alive(w_.Write(encoder_.Chunk(c))); }
+  bool OnChunk(StreamChunk& c) override {
+    event_.clear();  // keeps its capacity: no allocation per event
+    encoder_.AppendChunk(c, event_);
+    return Alive(w_.Write(event_));
+  }
 
   bool committed() const { return committed_; }
 
@@ -39,6 +43,7 @@ class ClientSink final : public StreamConsumer {
   StreamEncoder& encoder_;
   const net::Headers& headers_;
   CancelFlag& cancel_;
+  std::string event_;  // the event being written, reused
   bool committed_ = false;
 };
 

@@ -121,7 +121,8 @@ void Metrics::OnAttempt(const AttemptRecord& a) {
 }
 
 void Metrics::OnRequestEnd(const RequestReport& r) {
-  bool known = !source_.known_model || source_.known_model(r.requested);
+  // An answered request named a known group; only a failure makes the (locked) table look.
+  bool known = r.ok || !source_.known_model || source_.known_model(r.requested);
   std::string_view group = known ? std::string_view(r.requested) : "(unknown)";
   char status[16];
   std::string_view status_text(status, static_cast<size_t>(

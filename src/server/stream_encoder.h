@@ -17,6 +17,9 @@ class StreamEncoder {
   virtual ~StreamEncoder() = default;
   // A chunk the commit gate let through (usage chunks only when the client asked).
   virtual std::string Chunk(const StreamChunk& c) = 0;
+  // The same bytes appended to `out`: the per-event path, into a buffer the stream reuses
+  // (no allocation per event where the encoder can write in place).
+  virtual void AppendChunk(const StreamChunk& c, std::string& out) { out += Chunk(c); }
   // The stream completed.
   virtual std::string Done(const StreamEnd& end) = 0;
   // The stream failed after commit: the error event, and no end marker (SPEC 3.5).

@@ -195,7 +195,7 @@ std::optional<ChatResponse> ScanCompletion(std::string_view body, const std::str
   return out;
 }
 
-std::optional<ScannedChunk> ScanChunk(std::string_view data) {
+std::optional<ScannedChunk> ScanChunk(std::string_view data, bool want_model) {
   // A line break inside the JSON would end the SSE `data:` line when forwarded as is.
   // Two vectorised scans (find_first_of would call memchr on the set once per byte).
   if (std::memchr(data.data(), '\n', data.size()) || std::memchr(data.data(), '\r', data.size()))
@@ -220,7 +220,8 @@ std::optional<ScannedChunk> ScanChunk(std::string_view data) {
   }
   if (has_choices) ReadChoices(choices, out);
   if (usage_object) out.chunk.usage = UsageOf(*usage);
-  if (auto model = Field(doc, "model"); IsString(model)) out.model = std::string(StringOf(model));
+  if (want_model)
+    if (auto model = Field(doc, "model"); IsString(model)) out.model = std::string(StringOf(model));
   out.chunk.raw = std::string(data);
   return out;
 }

@@ -37,6 +37,8 @@ struct ScannedChunk {
   std::vector<int64_t> finished;  // CollectFinished
   std::optional<std::string> model;  // the chunk's `model` when it is a string
 };
-std::optional<ScannedChunk> ScanChunk(std::string_view data);
+// want_model false leaves `model` unset (a reader that already has the stream's model
+// need not copy it from every chunk).
+std::optional<ScannedChunk> ScanChunk(std::string_view data, bool want_model = true);
 
 }  // namespace detour::openai

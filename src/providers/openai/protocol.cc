@@ -11,7 +11,8 @@ net::Request FamilyProtocol::BuildChat(const ChatRequest& req, bool stream) cons
   net::Request r;
   r.method = "POST";
   r.url = endpoint_.url;
-  r.headers = endpoint_.headers;
+  r.headers.reserve(endpoint_.headers.size() + 1);  // one allocation for the Accept below too
+  r.headers.assign(endpoint_.headers.begin(), endpoint_.headers.end());
   r.headers.emplace_back("Accept", stream ? "text/event-stream" : "application/json");
   // The client's bytes spliced when serve's fast path kept them (same protocol), else the DOM.
   r.body = req.raw ? SpliceBody(*req.raw, endpoint_.model, stream)

@@ -28,7 +28,7 @@ bool StreamReader::OnEvent(const net::SseEvent& event) {
     done_ = true;
     return true;
   }
-  if (auto fast = ScanChunk(data)) return Take(std::move(*fast));
+  if (auto fast = ScanChunk(data, end_.model.empty())) return Take(std::move(*fast));
   Json doc = ParseJsonBounded(data);
   if (!doc.is_object()) {
     // Status 200: the headers had arrived; the body broke.

@@ -315,3 +315,49 @@ TEST_CASE("server: a body far larger than the socket buffer arrives whole, in or
     CHECK(res->body == big);
   }
 }
+
+TEST_CASE("server: the head carries the handler's headers, then the content type and framing") {
+  Served s([](HttpServer& h) {
+    h.Route("GET", "/h", [](const ServerRequest&, ServerResponse& res) {
+      res.headers.emplace_back("X-First", "1");
+      res.headers.emplace_back("x-detour-model-group", "a-long-group-name");
+      res.content_type = "text/plain";
+      res.body = "hi";
+    });
+    h.Route("GET", "/untyped", [](const ServerRequest&, ServerResponse& res) {
+      res.content_type = {};
+      res.body = "raw";
+    });
+  });
+  RawConn c = s.Connect();
+  REQUIRE(c.Send(Get("/h")));
+  auto res = c.ReadResponse();
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(res->headers == std::vector<std::pair<std::string, std::string>>{
+                            {"X-First", "1"}, {"x-detour-model-group", "a-long-group-name"},
+                            {"Content-Type", "text/plain"}, {"Content-Length", "2"}});
+  CHECK(res->body == "hi");
+  REQUIRE(c.Send(Get("/untyped")));
+  res = c.ReadResponse();
+  REQUIRE(res);
+  CHECK(res->headers == std::vector<std::pair<std::string, std::string>>{{"Content-Length", "3"}});
+  CHECK(res->body == "raw");
+}
+
+TEST_CASE("server: a handler header that would inject a line becomes a 500 that closes, none of it sent") {
+  Served s([](HttpServer& h) {
+    h.Route("GET", "/bad", [](const ServerRequest&, ServerResponse& res) {
+      res.headers.emplace_back("X-Bad", "v\r\nInjected: 1");
+      res.body = "secret body";
+    });
+  });
+  RawConn c = s.Connect();
+  REQUIRE(c.Send(Get("/bad")));
+  auto res = c.ReadResponse();
+  REQUIRE(res);
+  CHECK(res->status == 500);
+  CHECK(res->headers == std::vector<std::pair<std::string, std::string>>{{"Content-Length", "0"},
+                                                                          {"Connection", "close"}});
+  CHECK(res->body.empty());
+}
