@@ -231,7 +231,6 @@ measure_throughput() {
     "$(status_kb "$DETOUR_PID" VmRSS)" >"$WORK/after_wrk.json"
 }
 
-# Samples detour's RSS and thread count every 50 ms until the file $WORK/stop exists.
 # RSS (kB) and threads of PID every 50 ms into FILE, until $WORK/stop exists. Bash builtins
 # only: the first version forked two awks and a sleep 20 times a second, and that CPU, spent
 # only while detour was measured, added about 20 ms to detour's first-token p99 (the same
