@@ -80,6 +80,7 @@ class Exchange {
   bool Deliver(const char* data, size_t size);
   bool Stopped();
   void FailWith(Failure what, std::string why);
+  void FailWaitEnded(const char* doing);
 
   const Request& req_;
   const Url& url_;
@@ -101,6 +102,14 @@ void Exchange::FailWith(Failure what, std::string why) {
   error_.what = what;
   error_.message = url_.Origin() + ": " + why;
   error_.got_headers = got_headers_;
+}
+
+// A socket wait that ended with kTimeout ended for one of two reasons: the request's cancel
+// flag (a client that left, a hedge that lost) or the deadline. A cancel is not the
+// upstream's slowness, so it must not be reported (and counted against it) as a timeout.
+void Exchange::FailWaitEnded(const char* doing) {
+  if (req_.cancel && req_.cancel->load(std::memory_order_relaxed)) FailWith(Failure::kCanceled, "canceled");
+  else FailWith(Failure::kTimeout, std::string("deadline passed ") + doing);
 }
 
 bool Exchange::Stopped() {
@@ -173,9 +182,9 @@ bool Exchange::OpenNew() {
   conn_.reset();
   std::string why;
   std::unique_ptr<Socket> sock;
-  IoStatus st = Connect(url_.host, url_.port, deadline_.Get(), &sock, &why);
+  IoStatus st = Connect(url_.host, url_.port, deadline_.Get(), &sock, &why, req_.cancel);
   if (st == IoStatus::kTimeout) {
-    FailWith(Failure::kTimeout, "deadline passed while connecting");
+    FailWaitEnded("while connecting");
     return false;
   }
   if (st != IoStatus::kOk) {
@@ -186,7 +195,7 @@ bool Exchange::OpenNew() {
   if (url_.scheme == "https") {
     st = sock->StartTls(url_.host, req_.tls_verify, deadline_.Get(), &why);
     if (st == IoStatus::kTimeout) {
-      FailWith(Failure::kTimeout, "deadline passed during the TLS handshake");
+      FailWaitEnded("during the TLS handshake");
       return false;
     }
     if (st != IoStatus::kOk) {
@@ -202,7 +211,7 @@ bool Exchange::SendRequest() {
   // Head and body in one system call (one segment when small), the body not copied.
   IoStatus st = conn_->WriteParts({head_, req_.body}, deadline_.Get());
   if (st == IoStatus::kOk) return true;
-  if (st == IoStatus::kTimeout) FailWith(Failure::kTimeout, "deadline passed while sending");
+  if (st == IoStatus::kTimeout) FailWaitEnded("while sending");
   else FailWith(Failure::kReset, "connection closed or reset while sending");
   return false;
 }

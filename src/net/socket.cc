@@ -267,7 +267,8 @@ struct Lookup {
 constexpr int kResolveTimedOut = -100000;  // not a getaddrinfo code
 
 // 0, a getaddrinfo error code, or kResolveTimedOut.
-int Resolve(const std::string& host, int port, fiber::TimePoint until, addrinfo** out) {
+int Resolve(const std::string& host, int port, fiber::TimePoint until, const std::atomic<bool>* cancel,
+            addrinfo** out) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -287,20 +288,21 @@ int Resolve(const std::string& host, int port, fiber::TimePoint until, addrinfo*
   }).detach();
   fiber::IoHandle io(lookup->efd);
   while (!lookup->done.load()) {
-    if (io.Wait(false, until) == fiber::WaitResult::kTimeout) return kResolveTimedOut;
+    if (io.Wait(false, until, cancel) == fiber::WaitResult::kTimeout) return kResolveTimedOut;
   }
   *out = std::exchange(lookup->result, nullptr);
   return lookup->rc;
 }
 
-IoStatus ConnectOne(const addrinfo* ai, fiber::TimePoint until, std::unique_ptr<Socket>* out,
-                    int* err) {
+IoStatus ConnectOne(const addrinfo* ai, fiber::TimePoint until, const std::atomic<bool>* cancel,
+                    std::unique_ptr<Socket>* out, int* err) {
   int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
   if (fd < 0) {
     *err = errno;
     return IoStatus::kError;
   }
   auto sock = std::make_unique<Socket>(fd);
+  sock->WatchCancel(cancel);
   if (::connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS) {
     *err = errno;
     return IoStatus::kError;
@@ -323,6 +325,7 @@ IoStatus ConnectOne(const addrinfo* ai, fiber::TimePoint until, std::unique_ptr<
       return IoStatus::kError;
     }
   }
+  sock->WatchCancel(nullptr);
   *out = std::move(sock);
   return IoStatus::kOk;
 }
@@ -330,11 +333,11 @@ IoStatus ConnectOne(const addrinfo* ai, fiber::TimePoint until, std::unique_ptr<
 }  // namespace
 
 IoStatus Connect(const std::string& host, int port, fiber::TimePoint until,
-                 std::unique_ptr<Socket>* out, std::string* why) {
+                 std::unique_ptr<Socket>* out, std::string* why, const std::atomic<bool>* cancel) {
   addrinfo* res = nullptr;
-  int rc = Resolve(host, port, until, &res);
+  int rc = Resolve(host, port, until, cancel, &res);
   if (rc == kResolveTimedOut) {
-    *why = "deadline passed while resolving " + host;
+    *why = "deadline passed (or canceled) while resolving " + host;
     return IoStatus::kTimeout;
   }
   if (rc != 0) {
@@ -344,7 +347,7 @@ IoStatus Connect(const std::string& host, int port, fiber::TimePoint until,
   int err = ECONNREFUSED;
   IoStatus status = IoStatus::kError;
   for (addrinfo* ai = res; ai; ai = ai->ai_next) {
-    status = ConnectOne(ai, until, out, &err);
+    status = ConnectOne(ai, until, cancel, out, &err);
     if (status != IoStatus::kError) break;
   }
   ::freeaddrinfo(res);

@@ -76,8 +76,11 @@ class Socket {
 
 // Resolves and connects (each address in turn) before `until`. A name lookup on a fiber
 // runs on a helper thread so it never stalls the scheduler. Errors: kTimeout when `until`
-// passed, kError otherwise with the reason in *why (no secrets: host and errno text only).
+// passed or `cancel` (optional) was set (the caller looks at its flag), kError otherwise
+// with the reason in *why (no secrets: host and errno text only). The socket returned
+// does not watch `cancel`: the caller decides (Socket::WatchCancel).
 IoStatus Connect(const std::string& host, int port, fiber::TimePoint until,
-                 std::unique_ptr<Socket>* out, std::string* why);
+                 std::unique_ptr<Socket>* out, std::string* why,
+                 const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace detour::net

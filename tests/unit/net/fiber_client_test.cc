@@ -10,6 +10,7 @@
 #include "support/fake_upstream.h"
 #include "support/tls_test_server.h"
 #include "unit/net/net_test_util.h"
+#include "unit/net/stalled_peers.h"
 #include "util/fiber.h"
 
 using namespace nettest;
@@ -131,6 +132,29 @@ TEST_CASE("fiber client: the cancel flag set from another thread stops a parked 
   canceler.join();
   CHECK(what == Failure::kCanceled);
   CHECK(ms < 1500);
+}
+
+TEST_CASE("fiber client: the cancel flag ends a send the upstream stopped reading, as a cancel") {
+  StallingUpstream upstream;
+  auto client = detour::net::MakeHttpClient();
+  detour::CancelFlag cancel{false};
+  bool stalled = false;
+  std::thread canceler([&] {
+    stalled = upstream.WaitStalled(10s);
+    cancel = true;
+  });
+  auto [what, ms] = OnFiber([&] {
+    Deadline deadline(In(30s));
+    auto req = Post(upstream.Url(), &deadline, std::string(8 << 20, 'x'));
+    req.cancel = &cancel;
+    auto start = SteadyClock::now();
+    auto res = client->Send(req);
+    return std::make_pair(res.ok() ? Failure::kOther : res.error().what, MsSince(start));
+  });
+  canceler.join();
+  REQUIRE(stalled);
+  CHECK(what == Failure::kCanceled);
+  CHECK(ms < 10000);
 }
 
 TEST_CASE("fiber client: a pooled connection the upstream closed is not used; one hit each") {

@@ -10,6 +10,7 @@
 #include "net/http_client.h"
 #include "support/fake_upstream.h"
 #include "unit/net/net_test_util.h"
+#include "unit/net/stalled_peers.h"
 
 using namespace nettest;
 using detour::net::Deadline;
@@ -276,6 +277,52 @@ TEST_CASE("client: the cancel flag stops a silent exchange promptly") {
   REQUIRE_FALSE(res.ok());
   CHECK(res.error().what == Failure::kCanceled);
   CHECK(ms < 1500);
+}
+
+TEST_CASE("client: the cancel flag ends a send the upstream stopped reading, as a cancel") {
+  StallingUpstream upstream;
+  auto client = detour::net::MakeHttpClient();
+  Deadline deadline(In(30s));
+  detour::CancelFlag cancel{false};
+  auto req = Post(upstream.Url(), &deadline, std::string(8 << 20, 'x'));
+  req.cancel = &cancel;
+  bool stalled = false;
+  std::thread canceler([&] {
+    stalled = upstream.WaitStalled(10s);
+    cancel = true;
+  });
+  auto start = SteadyClock::now();
+  auto res = client->Send(req);
+  auto ms = MsSince(start);
+  canceler.join();
+  REQUIRE(stalled);
+  REQUIRE_FALSE(res.ok());
+  CHECK(res.error().what == Failure::kCanceled);  // not a timeout: nothing against the upstream
+  CHECK(ms < 10000);
+}
+
+TEST_CASE("client: the cancel flag ends a connect that gets no answer, as a cancel") {
+  FullBacklog upstream;
+  REQUIRE(upstream.ok());
+  auto client = detour::net::MakeHttpClient();
+  Deadline deadline(In(30s));
+  detour::CancelFlag cancel{false};
+  auto req = Post(upstream.Url(), &deadline);
+  req.cancel = &cancel;
+  long dropped_before = ListenOverflows();
+  std::thread canceler([&] {
+    // Once the kernel dropped the client's SYN, the client is waiting in connect.
+    for (int i = 0; i < 500 && dropped_before >= 0 && ListenOverflows() == dropped_before; ++i)
+      std::this_thread::sleep_for(10ms);
+    cancel = true;
+  });
+  auto start = SteadyClock::now();
+  auto res = client->Send(req);
+  auto ms = MsSince(start);
+  canceler.join();
+  REQUIRE_FALSE(res.ok());
+  CHECK(res.error().what == Failure::kCanceled);
+  CHECK(ms < 10000);
 }
 
 TEST_CASE("client: a cancel flag already set does no I/O") {
