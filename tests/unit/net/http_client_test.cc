@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <functional>
 #include <thread>
 
 #include "net/http_client.h"
@@ -258,47 +259,53 @@ TEST_CASE("client: moving the deadline forward while streaming extends it") {
   }
 }
 
+// Sends `req` while another thread waits for `ready()` (the moment to cancel) and then
+// sets the request's cancel flag: how the exchange ended, and how long it took.
+struct Ended {
+  bool ok = false;
+  Failure what = Failure::kOther;
+  long long ms = 0;
+};
+Ended SendCanceledWhen(detour::net::HttpClient& client, detour::net::Request req,
+                       const std::function<void()>& ready) {
+  detour::CancelFlag cancel{false};
+  req.cancel = &cancel;
+  std::thread canceler([&] {
+    ready();
+    cancel = true;
+  });
+  auto start = SteadyClock::now();
+  auto res = client.Send(req);
+  Ended e{res.ok(), res.ok() ? Failure::kOther : res.error().what, MsSince(start)};
+  canceler.join();
+  return e;
+}
+
 TEST_CASE("client: the cancel flag stops a silent exchange promptly") {
   FakeUpstream fake(FakeScript().Route("", {FakeStep::Mode(FakeMode::kSilent)}));
   REQUIRE(fake.Start() > 0);
   auto client = detour::net::MakeHttpClient();
   Deadline deadline(In(30s));
-  detour::CancelFlag cancel{false};
-  auto req = Post(fake.BaseUrl() + "/v1", &deadline);
-  req.cancel = &cancel;
-  std::thread canceler([&] {
-    REQUIRE(fake.WaitForHits("", 1, 5s));
-    cancel = true;
-  });
-  auto start = SteadyClock::now();
-  auto res = client->Send(req);
-  auto ms = MsSince(start);
-  canceler.join();
-  REQUIRE_FALSE(res.ok());
-  CHECK(res.error().what == Failure::kCanceled);
-  CHECK(ms < 1500);
+  bool hit = false;
+  auto e = SendCanceledWhen(*client, Post(fake.BaseUrl() + "/v1", &deadline),
+                            [&] { hit = fake.WaitForHits("", 1, 5s); });
+  REQUIRE(hit);
+  REQUIRE_FALSE(e.ok);
+  CHECK(e.what == Failure::kCanceled);
+  CHECK(e.ms < 1500);
 }
 
 TEST_CASE("client: the cancel flag ends a send the upstream stopped reading, as a cancel") {
   StallingUpstream upstream;
   auto client = detour::net::MakeHttpClient();
   Deadline deadline(In(30s));
-  detour::CancelFlag cancel{false};
-  auto req = Post(upstream.Url(), &deadline, std::string(8 << 20, 'x'));
-  req.cancel = &cancel;
   bool stalled = false;
-  std::thread canceler([&] {
-    stalled = upstream.WaitStalled(10s);
-    cancel = true;
-  });
-  auto start = SteadyClock::now();
-  auto res = client->Send(req);
-  auto ms = MsSince(start);
-  canceler.join();
+  auto e = SendCanceledWhen(*client, Post(upstream.Url(), &deadline, std::string(8 << 20, 'x')),
+                            [&] { stalled = upstream.WaitStalled(10s); });
   REQUIRE(stalled);
-  REQUIRE_FALSE(res.ok());
-  CHECK(res.error().what == Failure::kCanceled);  // not a timeout: nothing against the upstream
-  CHECK(ms < 10000);
+  REQUIRE_FALSE(e.ok);
+  CHECK(e.what == Failure::kCanceled);  // not a timeout: nothing against the upstream
+  CHECK(e.ms < 10000);
 }
 
 TEST_CASE("client: the cancel flag ends a connect that gets no answer, as a cancel") {
@@ -306,23 +313,15 @@ TEST_CASE("client: the cancel flag ends a connect that gets no answer, as a canc
   REQUIRE(upstream.ok());
   auto client = detour::net::MakeHttpClient();
   Deadline deadline(In(30s));
-  detour::CancelFlag cancel{false};
-  auto req = Post(upstream.Url(), &deadline);
-  req.cancel = &cancel;
   long dropped_before = ListenOverflows();
-  std::thread canceler([&] {
+  auto e = SendCanceledWhen(*client, Post(upstream.Url(), &deadline), [&] {
     // Once the kernel dropped the client's SYN, the client is waiting in connect.
     for (int i = 0; i < 500 && dropped_before >= 0 && ListenOverflows() == dropped_before; ++i)
       std::this_thread::sleep_for(10ms);
-    cancel = true;
   });
-  auto start = SteadyClock::now();
-  auto res = client->Send(req);
-  auto ms = MsSince(start);
-  canceler.join();
-  REQUIRE_FALSE(res.ok());
-  CHECK(res.error().what == Failure::kCanceled);
-  CHECK(ms < 10000);
+  REQUIRE_FALSE(e.ok);
+  CHECK(e.what == Failure::kCanceled);
+  CHECK(e.ms < 10000);
 }
 
 TEST_CASE("client: a cancel flag already set does no I/O") {
