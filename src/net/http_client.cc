@@ -78,6 +78,7 @@ class Exchange {
   bool ReadHead(http1::ResponseHead* head, size_t* consumed);
   bool ReadBody(const http1::BodyFraming& framing, bool* reusable);
   bool Deliver(const char* data, size_t size);
+  bool Canceled() const;
   bool Stopped();
   void FailWith(Failure what, std::string why);
   void FailWaitEnded(const char* doing);
@@ -108,12 +109,16 @@ void Exchange::FailWith(Failure what, std::string why) {
 // flag (a client that left, a hedge that lost) or the deadline. A cancel is not the
 // upstream's slowness, so it must not be reported (and counted against it) as a timeout.
 void Exchange::FailWaitEnded(const char* doing) {
-  if (req_.cancel && req_.cancel->load(std::memory_order_relaxed)) FailWith(Failure::kCanceled, "canceled");
+  if (Canceled()) FailWith(Failure::kCanceled, "canceled");
   else FailWith(Failure::kTimeout, std::string("deadline passed ") + doing);
 }
 
+bool Exchange::Canceled() const {
+  return req_.cancel && req_.cancel->load(std::memory_order_relaxed);
+}
+
 bool Exchange::Stopped() {
-  if (req_.cancel && req_.cancel->load(std::memory_order_relaxed)) {
+  if (Canceled()) {
     FailWith(Failure::kCanceled, "canceled");
     return true;
   }
