@@ -30,7 +30,9 @@ function track(child) {
   const out = { stdout: '', stderr: '' };
   child.stdout?.on('data', (d) => { out.stdout += d; });
   child.stderr?.on('data', (d) => { out.stderr += d; });
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => {
+  // 'close', not 'exit': 'exit' may fire before the last of the child's stdout has been
+  // read, and a curl whose output was still in the pipe then looked like no response.
+  const exited = new Promise((resolve) => child.on('close', (code, signal) => {
     started.delete(child);
     resolve({ code, signal });
   }));

@@ -164,7 +164,7 @@ test('Redis killed mid-run: both keep answering on local state; restarted: they 
   let n = 0;
   const burst = async () => {
     const rs = await Promise.all([a, b, a, b].map((s) => post(s, `q${n++}`)));
-    for (const r of rs) assert.equal(r.status, 200, `${r.body} ${r.stderr} A: ${a.out.stderr} B: ${b.out.stderr}`);
+    for (const r of rs) assert.equal(r.status, 200, `exit ${r.exit}: ${r.body} ${r.stderr} A: ${a.out.stderr} B: ${b.out.stderr}`);
   };
   await burst();
   const logAtKill = [a, b].map((s) => s.out.stderr.length);
