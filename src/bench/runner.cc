@@ -91,13 +91,15 @@ Expected<std::unique_ptr<ArmRun>, std::string> StartArm(Arm arm, const Trace& tr
   return run;
 }
 
-ChatRequest MakeRequest(const std::string& group, const TraceTraffic& traffic, bool stream) {
+// The prompt carries the arrival's schedule (sim::ArrivalTag), so each arm's simulator
+// places it on the trace where it was due, not where a busy machine delivered it.
+ChatRequest MakeRequest(const std::string& group, const TraceTraffic& traffic, size_t index, const Arrival& a) {
   ChatRequest req;
   req.model = group;
-  req.stream = stream;
+  req.stream = a.stream;
+  std::string prompt = "Summarise yesterday's incident report for the on-call channel. " + sim::ArrivalTag(index, a.at);
   req.body = {{"model", group},
-              {"messages", Json::array({{{"role", "user"},
-                                         {"content", "Summarise yesterday's incident report for the on-call channel."}}})},
+              {"messages", Json::array({{{"role", "user"}, {"content", std::move(prompt)}}})},
               {"max_tokens", traffic.completion_tokens},
               {"temperature", 0}};
   return req;
@@ -225,12 +227,13 @@ Expected<TraceResult, std::string> RunTrace(const Trace& trace, const Config& co
   std::vector<double> lag_ms;  // how late each arrival was sent, in trace time
   {
     ProbeLoop probes(*arms[2]->router, clock);
-    for (const auto& a : arrivals) {
+    for (size_t i = 0; i < arrivals.size(); ++i) {
+      const Arrival& a = arrivals[i];
       if (o.cancel && o.cancel->load()) break;
       clock.SleepUntil(clock.origin() + a.at, o.cancel);
       lag_ms.push_back(std::chrono::duration<double, std::milli>(clock.Now() - clock.origin() - a.at).count());
       if (o.progress) o.progress(a.at, trace.duration);
-      auto req = std::make_shared<const ChatRequest>(MakeRequest(result.group, trace.traffic, a.stream));
+      auto req = std::make_shared<const ChatRequest>(MakeRequest(result.group, trace.traffic, i, a));
       for (auto& arm : arms) {
         inflight.Add();
         Router* router = arm->router.get();

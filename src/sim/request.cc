@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 #include <nlohmann/json.hpp>
 
@@ -32,6 +33,7 @@ void ReadBody(const std::string& body, SimRequest& r) {
     return;
   }
   r.prompt_tokens = std::max<int>(1, static_cast<int>(body.size() / 4));
+  r.arrival = FindArrivalTag(body);
   if (r.what == SimRequest::What::kEmbeddings) {
     auto in = j.find("input");
     if (in != j.end() && in->is_array()) r.inputs = std::max<int>(1, static_cast<int>(in->size()));
@@ -60,7 +62,32 @@ void ReadBody(const std::string& body, SimRequest& r) {
   }
 }
 
+constexpr std::string_view kTagOpen = "[detour-arrival ";
+
+// Reads an unsigned decimal at `s[i]`, advancing `i`; false when there is none.
+bool ReadNumber(std::string_view s, size_t& i, uint64_t& out) {
+  auto [end, ec] = std::from_chars(s.data() + i, s.data() + s.size(), out);
+  if (ec != std::errc() || end == s.data() + i) return false;
+  i = static_cast<size_t>(end - s.data());
+  return true;
+}
+
 }  // namespace
+
+std::string ArrivalTag(uint64_t index, Millis at) {
+  return std::string(kTagOpen) + std::to_string(index) + " @ " + std::to_string(at.count()) + "ms]";
+}
+
+std::optional<ScheduledArrival> FindArrivalTag(std::string_view body) {
+  size_t i = body.find(kTagOpen);
+  if (i == std::string_view::npos) return std::nullopt;
+  i += kTagOpen.size();
+  uint64_t index = 0, at = 0;
+  if (!ReadNumber(body, i, index) || body.substr(i, 3) != " @ ") return std::nullopt;
+  i += 3;
+  if (!ReadNumber(body, i, at) || body.substr(i, 3) != "ms]") return std::nullopt;
+  return ScheduledArrival{index, Millis(static_cast<int64_t>(at))};
+}
 
 std::string PercentEncode(const std::string& s) {
   static const char* hex = "0123456789ABCDEF";

@@ -10,6 +10,7 @@
 #include <ctime>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
@@ -92,6 +93,7 @@ class SimulatorImpl : public Simulator {
   mutable std::mutex mu_;
   SimCounters counters_;
   std::map<std::string, uint64_t> ordinals_;
+  std::unordered_map<uint64_t, Millis> first_seen_;  // tagged arrival -> its first attempt's time
 };
 
 Expected<bool, std::string> SimulatorImpl::Listen() {
@@ -153,6 +155,10 @@ void SimulatorImpl::Handle(const ServerRequest& req, ServerResponse& res) {
   facts.at = std::chrono::duration_cast<Millis>(clock_->Now() - start_);
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (r.arrival) {  // first attempt at its scheduled time, later ones as far after it
+      Millis first = first_seen_.try_emplace(r.arrival->index, facts.at).first->second;
+      facts.at = r.arrival->at + (facts.at - first);
+    }
     facts.ordinal = ordinals_[Key(facts)]++;
     counters_.requests[r.deployment.empty() ? facts.protocol : r.deployment]++;
   }

@@ -13,7 +13,8 @@
 // (openai, azure, anthropic, gemini).
 //
 // Determinism: whether a request gets a fault is drawn from a generator seeded by
-// (seed, target, request ordinal), so the same seed gives the same fault schedule.
+// (seed, target, request ordinal), so the same seed gives the same fault schedule. A
+// request is placed on the trace when it arrives, unless its body carries an ArrivalTag.
 // Thread-safe; Stop() (or the destructor) closes the listener and every connection.
 #pragma once
 
@@ -48,6 +49,15 @@ struct SimCounters {
   std::map<std::string, long> requests;  // per deployment id ("" when unknown) or protocol
   long faults = 0;                       // requests that got a fault
 };
+
+// A replay (bench) tags each prompt with its scheduled arrival: the index-th arrival, due
+// at trace time `at`. The simulator places the first attempt of a tagged request at `at`,
+// not when it arrived (a busy machine delivers it late, and at 75x a 20 ms delay is 1.5 s
+// of trace time: enough to cross a fault window's edge), and each later attempt of it at
+// `at` plus the trace time since the first. So the same seed gives the same faults to
+// every first attempt however far the replay falls behind. The tag is plain text
+// ("[detour-arrival 17 @ 29873ms]"), so it survives translation into any protocol.
+std::string ArrivalTag(uint64_t index, Millis at);
 
 class Simulator {
  public:
