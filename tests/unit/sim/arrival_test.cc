@@ -31,10 +31,7 @@ TEST_CASE("ArrivalTag reads back; a damaged tag is no tag") {
 
 TEST_CASE("a tagged request is placed at its scheduled time; its later attempts as far after it") {
   Trace t = FastTrace();
-  TraceFault down = Fault(FaultKind::kHttpError);
-  down.from = Millis(40000);
-  down.to = Millis(60000);
-  t.faults.push_back(down);
+  t.faults.push_back(Outage(40000, 60000));
   FakeClock clock;
   sim::SimOptions o;
   o.clock = &clock;

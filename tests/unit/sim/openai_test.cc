@@ -163,10 +163,7 @@ TEST_CASE("sim: the same seed over HTTP gives the same statuses") {
 
 TEST_CASE("sim: fault windows follow trace time; baseline errors only outside them") {
   Trace t = FastTrace();
-  TraceFault f = Fault(FaultKind::kHttpError);
-  f.from = Millis(60000);
-  f.to = Millis(120000);
-  t.faults.push_back(f);
+  t.faults.push_back(Outage(60000, 120000));
   t.baseline.error_rate = 1.0;
   sim::RequestFacts before{"openai", "", "m", 0, Millis(59999)};
   sim::RequestFacts inside{"openai", "", "m", 0, Millis(60000)};

@@ -41,6 +41,14 @@ inline TraceFault Fault(FaultKind kind, FaultTarget::Kind tk = FaultTarget::Kind
   return f;
 }
 
+// A 503 on every request between from_ms and to_ms of trace time.
+inline TraceFault Outage(int64_t from_ms, int64_t to_ms) {
+  TraceFault f = Fault(FaultKind::kHttpError);
+  f.from = Millis(from_ms);
+  f.to = Millis(to_ms);
+  return f;
+}
+
 inline std::unique_ptr<sim::Simulator> StartSim(const Trace& t, uint64_t seed = 1) {
   sim::SimOptions o;
   o.seed = seed;
