@@ -63,6 +63,9 @@ void ReadBody(const std::string& body, SimRequest& r) {
 }
 
 constexpr std::string_view kTagOpen = "[detour-arrival ";
+// Far beyond any trace (about 30 years), and small enough that adding a run's elapsed time
+// to it cannot overflow: `detour sim` reads tags from any client.
+constexpr uint64_t kMaxTagMs = 1'000'000'000'000;
 
 // Reads an unsigned decimal at `s[i]`, advancing `i`; false when there is none.
 bool ReadNumber(std::string_view s, size_t& i, uint64_t& out) {
@@ -85,7 +88,7 @@ std::optional<ScheduledArrival> FindArrivalTag(std::string_view body) {
   uint64_t index = 0, at = 0;
   if (!ReadNumber(body, i, index) || body.substr(i, 3) != " @ ") return std::nullopt;
   i += 3;
-  if (!ReadNumber(body, i, at) || body.substr(i, 3) != "ms]") return std::nullopt;
+  if (!ReadNumber(body, i, at) || body.substr(i, 3) != "ms]" || at > kMaxTagMs) return std::nullopt;
   return ScheduledArrival{index, Millis(static_cast<int64_t>(at))};
 }
 

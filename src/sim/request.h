@@ -38,7 +38,8 @@ struct SimRequest {
 SimRequest ParseRequest(const std::string& method, const std::string& path,
                         const std::string& query, const std::string& body);
 
-// The first ArrivalTag in `body` (raw request bytes), if any.
+// The first ArrivalTag in `body` (raw request bytes), if any (a time past about 30 years
+// is no tag).
 std::optional<ScheduledArrival> FindArrivalTag(std::string_view body);
 
 std::string PercentEncode(const std::string& s);

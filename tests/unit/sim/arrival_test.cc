@@ -27,6 +27,9 @@ TEST_CASE("ArrivalTag reads back; a damaged tag is no tag") {
   CHECK_FALSE(sim::FindArrivalTag("[detour-arrival x @ 1ms]"));
   CHECK_FALSE(sim::FindArrivalTag("[detour-arrival 17 29873ms]"));
   CHECK_FALSE(sim::FindArrivalTag("no tag"));
+  CHECK_FALSE(sim::FindArrivalTag("[detour-arrival 1 @ 18446744073709551615ms]"));  // would overflow
+  CHECK_FALSE(sim::FindArrivalTag("[detour-arrival 1 @ 99999999999999999999999ms]"));
+  CHECK(sim::FindArrivalTag("[detour-arrival 1 @ 1000000000000ms]"));
 }
 
 TEST_CASE("a tagged request is placed at its scheduled time; its later attempts as far after it") {
